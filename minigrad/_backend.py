@@ -1,0 +1,245 @@
+"""Every array-library-specific line of minigrad lives in this module.
+
+minigrad's ops are written once against the Python array API: ``xp.exp``,
+``xp.sum(x, axis=..., keepdims=...)``, ``xp.matmul`` ... where ``xp`` is the
+namespace of the arrays at hand.  This module decides which namespace a device
+uses and supplies the few things the array API lacks (scatter-add, moving
+arrays between libraries).
+
+Devices:
+
+- ``cpu``    -> NumPy
+- ``cuda``   -> CuPy (imported lazily; ``cuda.is_available()`` says whether it works)
+- ``strict`` -> ``array_api_strict`` on its non-default device ``device1``.  A
+  test-only device: it accepts nothing outside the array API standard, so the
+  parity suite run on it catches NumPy-only calls and device mixing, which are
+  exactly the things that would break on CuPy.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_cupy = None          # the cupy module once imported successfully
+_cupy_error = None    # why importing cupy failed, for the error message
+
+
+def _import_cupy():
+    global _cupy, _cupy_error
+    if _cupy is None and _cupy_error is None:
+        try:
+            import cupy
+            cupy.cuda.runtime.getDeviceCount()   # raises without a driver/GPU
+            _cupy = cupy
+        except Exception as e:  # ImportError, CUDARuntimeError, ...
+            _cupy_error = e
+    return _cupy
+
+
+def cuda_is_available() -> bool:
+    return _import_cupy() is not None
+
+
+def _import_strict():
+    import array_api_strict
+    return array_api_strict
+
+
+# ----------------------------------------------------------------- devices --
+
+class device:
+    """``minigrad.device('cpu')``, ``device('cuda:0')``, ``device('cuda', 0)``: like ``torch.device``."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type, index=None):
+        if isinstance(type, device):
+            type, index = type.type, type.index
+        elif isinstance(type, str) and ":" in type:
+            type, _, idx = type.partition(":")
+            if not idx.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
+            index = int(idx)
+        if type not in ("cpu", "cuda", "strict"):
+            raise RuntimeError(
+                "Expected one of cpu, cuda, strict device type at start of device string: " + str(type))
+        self.type = type
+        self.index = index
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = device(other)
+        if not isinstance(other, device):
+            return NotImplemented
+        return self.type == other.type and (self.index or 0) == (other.index or 0)
+
+    def __hash__(self):
+        return hash((self.type, self.index or 0))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+
+CPU = device("cpu")
+
+
+def as_device(d) -> device:
+    if d is None:
+        return CPU
+    if isinstance(d, int):   # torch accepts an int as a CUDA ordinal
+        return device("cuda", d)
+    return d if isinstance(d, device) else device(d)
+
+
+def namespace_for(dev: device):
+    """The array namespace that holds a device's arrays."""
+    if dev.type == "cpu":
+        return np
+    if dev.type == "cuda":
+        cp = _import_cupy()
+        if cp is None:
+            raise AssertionError(f"Torch not compiled with CUDA enabled (minigrad: CuPy is unusable here: {_cupy_error})")
+        return cp
+    return _import_strict()
+
+
+def array_namespace(a):
+    """Namespace of a backend array (fast path for NumPy, the common case)."""
+    t = type(a)
+    if t is np.ndarray or isinstance(a, np.generic):
+        return np
+    return a.__array_namespace__()
+
+
+def device_of(a) -> device:
+    t = type(a)
+    if t is np.ndarray or isinstance(a, np.generic):
+        return CPU
+    if _cupy is not None and t is _cupy.ndarray:
+        return device("cuda", a.device.id)
+    return device("strict")
+
+
+def _native_device(xp, dev: device):
+    """The namespace's own device object for ``dev`` (None = the library default)."""
+    if dev.type == "strict":
+        return xp.Device("device1")
+    return None
+
+
+# ------------------------------------------------------------------ dtypes --
+
+_NAMES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
+_to_backend: dict = {}     # (xp, name) -> backend dtype
+_from_backend: dict = {}   # backend dtype -> name
+
+
+def _register(xp):
+    for name in _NAMES:
+        bd = np.dtype(name) if xp is np or xp is _cupy else getattr(xp, name, None)
+        if bd is not None:
+            _to_backend[(xp, name)] = bd
+            _from_backend[bd] = name
+
+
+_register(np)
+
+
+def backend_dtype(xp, name: str):
+    try:
+        return _to_backend[(xp, name)]
+    except KeyError:
+        _register(xp)
+        if (xp, name) not in _to_backend:
+            raise TypeError(f"dtype {name} is not supported by the {xp.__name__} backend") from None
+        return _to_backend[(xp, name)]
+
+
+def dtype_name(backend_dt) -> str:
+    """Name (``'float32'``...) of a backend dtype."""
+    try:
+        return _from_backend[backend_dt]
+    except KeyError:
+        raise TypeError(f"minigrad does not support arrays of dtype {backend_dt}") from None
+
+
+# ---------------------------------------------------------- array creation --
+
+def asarray(obj, dev: device = CPU, name: str | None = None, copy: bool = False):
+    """``obj`` (nested lists, scalar, NumPy or other backend array) as an array on ``dev``.
+
+    ``name`` is a dtype name (``'float32'``); None keeps the dtype of ``obj``.
+    """
+    xp = namespace_for(dev)
+    if xp is np:
+        if copy:
+            return np.array(obj, dtype=name)
+        return np.asarray(obj, dtype=name)
+    if not isinstance(obj, (np.ndarray, np.generic, list, tuple, int, float, bool)):
+        if device_of(obj) == dev:
+            return xp.asarray(obj, dtype=None if name is None else backend_dtype(xp, name), copy=copy)
+        obj = to_numpy(obj)
+    host = np.asarray(obj, dtype=name)       # every other backend is fed from host memory
+    if xp is _cupy:
+        return _cupy.asarray(host)
+    return xp.asarray(host, device=_native_device(xp, dev), copy=True)
+
+
+def to_numpy(a) -> np.ndarray:
+    if type(a) is np.ndarray:
+        return a
+    if isinstance(a, np.generic):
+        return np.asarray(a)
+    if _cupy is not None and type(a) is _cupy.ndarray:
+        return _cupy.asnumpy(a)
+    # array_api_strict: go through the buffer protocol on its CPU device
+    xp = a.__array_namespace__()
+    return np.asarray(xp.asarray(a, device=xp.Device("CPU_DEVICE")))
+
+
+def to_device(a, dev: device):
+    """Copy array ``a`` to device ``dev`` (no copy if it is already there)."""
+    if device_of(a) == dev:
+        return a
+    return asarray(to_numpy(a), dev)
+
+
+# --------------------------------------------------- what the API lacks --
+
+def zeros(shape, like):
+    """Zeros of ``like``'s dtype on ``like``'s device."""
+    xp = array_namespace(like)
+    if xp is np or xp is _cupy:
+        return xp.zeros(shape, dtype=like.dtype)
+    return xp.zeros(shape, dtype=like.dtype, device=like.device)
+
+
+def scatter_add(target, index, values):
+    """``target[index] += values`` with repeated indices summed (in place)."""
+    xp = array_namespace(target)
+    if xp is np:
+        np.add.at(target, index, values)
+    elif xp is _cupy:
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+    else:
+        raise NotImplementedError(
+            "index backward needs scatter-add, which the array API standard does not have")
+    return target
+
+
+def index_to_backend(index, xp):
+    """Turn NumPy integer/bool index arrays inside an indexing tuple into ``xp`` arrays."""
+    if xp is np:
+        return index
+    return tuple(asarray(i, xp) if isinstance(i, np.ndarray) else i for i in index)
+
+
+def random_generator(seed=None):
+    """minigrad's random numbers always come from NumPy, so a seed gives the same
+    numbers on every device; arrays are then moved to the tensor's device."""
+    return np.random.default_rng(seed)

@@ -1,0 +1,1400 @@
+"""Tensor: an array, its gradient, and the node that made it.
+
+A Tensor holds a backend array (``_data``: NumPy, CuPy or array-api-strict)
+plus autograd state: ``requires_grad`` (leaves), ``grad_fn`` (the recorded
+op that produced it, None for leaves), ``grad`` and a version counter that
+in-place ops bump so that backward can tell when a saved value was changed.
+
+Methods normalise their arguments the way torch does (dims, dtypes,
+promotion) and then call one op from ``_ops.py``.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+import weakref
+
+import numpy as np
+
+from . import _backend, _dtype, _ops
+from .autograd import engine
+from .autograd.function import AccumulateGrad, RemovableHandle, _Version
+from .autograd.grad_mode import is_grad_enabled, no_grad
+
+_SCALAR_TYPES = (int, float, bool, np.number, np.bool_)
+
+_LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                 "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+                 "uint8": "ByteTensor", "bool": "BoolTensor"}
+_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def legacy_type_name(dtype_name, dev) -> str:
+    """``torch.FloatTensor`` style names (``x.type()``), with minigrad's module name."""
+    cuda = ".cuda" if dev.type == "cuda" else ""
+    return f"minigrad{cuda}.{_LEGACY_NAMES[dtype_name]}"
+
+
+class Size(tuple):
+    """A shape: a tuple that prints like ``torch.Size``."""
+
+    def __repr__(self):
+        return f"minigrad.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        return math.prod(self)
+
+    def __getitem__(self, i):
+        r = super().__getitem__(i)
+        return Size(r) if isinstance(i, slice) else r
+
+
+def _check_float_for_grad(dt, constructor=False):
+    if not dt.is_floating_point:
+        if constructor:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        raise RuntimeError("only Tensors of floating point dtype can require gradients")
+
+
+class Tensor:
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_version_counter",
+                 "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "_base", "__weakref__", "__dict__")
+
+    # NumPy defers to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__)
+    __array_priority__ = 1000
+
+    def __init__(self, *args, dtype=None, device=None):
+        """Legacy constructor: ``Tensor(2, 3)`` (uninitialised float32) or ``Tensor([1, 2])`` (data)."""
+        dev = _backend.as_device(device)
+        name = (dtype or _dtype.get_default_dtype()).name
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = args[0]._data if isinstance(args[0], Tensor) else _backend.asarray(args[0], dev, name)
+        else:
+            data = _backend.namespace_for(dev).zeros(tuple(args), dtype=_backend.backend_dtype(
+                _backend.namespace_for(dev), name))
+        self._init(data)
+
+    def _init(self, data, grad_fn=None, output_nr=0, version=None):
+        self._data = data
+        self._requires_grad = False
+        self.grad_fn = grad_fn
+        self._output_nr = output_nr
+        self._grad = None
+        self._version_counter = version if version is not None else _Version()
+        self._retains_grad = False
+        self._hooks = None
+        self._post_acc_hooks = None
+        self._grad_acc = None
+        self._base = None
+
+    @classmethod
+    def _make(cls, data, grad_fn=None, output_nr=0, version=None):
+        """Wrap a backend array without copying (the hot path: no argument parsing)."""
+        if type(data) is not np.ndarray and isinstance(data, np.generic):
+            data = np.asarray(data)          # NumPy reductions return scalars; keep 0-d arrays
+        t = object.__new__(cls)
+        t._init(data, grad_fn, output_nr, version)
+        return t
+
+    # ============================================================ attributes ==
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[self._dim(dim)]
+
+    @property
+    def dtype(self) -> _dtype.dtype:
+        return _dtype.from_name(_backend.dtype_name(self._data.dtype))
+
+    @property
+    def device(self):
+        return _backend.device_of(self._data)
+
+    @property
+    def is_cuda(self):
+        return self.device.type == "cuda"
+
+    @property
+    def ndim(self) -> int:
+        return len(self._data.shape)
+
+    def dim(self) -> int:
+        return len(self._data.shape)
+
+    ndimension = dim
+
+    def numel(self) -> int:
+        return math.prod(self._data.shape)
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad or self.grad_fn is not None
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
+                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+        if value:
+            _check_float_for_grad(self.dtype)
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def _version(self) -> int:
+        return self._version_counter.value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+                "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+                "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+                "github.com/pytorch/pytorch/pull/30531 for more information.", UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of {type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if value.device != self.device:
+                raise RuntimeError("assigned grad has data located on a different device")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value.shape)}' to a tensor of size "
+                    f"'{list(self.shape)}'. Please ensure that the gradient and the tensor are the same size")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
+    @property
+    def data(self) -> "Tensor":
+        """The same memory, detached from autograd (and, as in torch, with its own version counter)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else _backend.asarray(value, self.device)
+
+    @property
+    def T(self):
+        return self.permute(tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    @property
+    def layout(self):
+        return "strided"
+
+    def _edge(self):
+        """This tensor's place in the graph: (its grad_fn, output_nr), or its leaf accumulator."""
+        if self.grad_fn is not None:
+            return self.grad_fn, self._output_nr
+        acc = self._grad_acc() if self._grad_acc is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._grad_acc = weakref.ref(acc)   # weak: the graph owns the accumulator, not the leaf
+        return acc, 0
+
+    # ================================================== conversion to Python ==
+    def item(self):
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(f"a Tensor with {n} elements cannot be converted to Scalar")
+        return _backend.to_numpy(self._data).reshape(()).item()
+
+    def tolist(self):
+        return _backend.to_numpy(self._data).tolist()
+
+    def numpy(self, force=False):
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self.device.type == "cuda" and not force:
+            raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
+                            "tensor to host memory first.")
+        return _backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __len__(self):
+        if not self.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if not self.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {'more than one value' if n else 'no values'} is ambiguous")
+        return bool(self.item())
+
+    def __index__(self):
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __float__(self):
+        return float(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from ._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("minigrad tensors are not picklable: use minigrad.save, which never pickles")
+
+    def __deepcopy__(self, memo):
+        t = Tensor._make(_copy(self._data))
+        t._requires_grad = self.requires_grad if self.is_leaf else False
+        if self._grad is not None:
+            t._grad = Tensor._make(_copy(self._grad._data))
+        return t
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return legacy_type_name(self.dtype.name, self.device)
+        if isinstance(dtype, str):
+            name = dtype.rsplit(".", 1)[-1]
+            dtype = next(_dtype.from_name(k) for k, v in _LEGACY_NAMES.items() if v == name)
+        return self.to(dtype)
+
+    # ============================================= dtype and device changes ==
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other_tensor)``."""
+        dtype = kwargs.pop("dtype", None)
+        dev = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, dev = a.dtype, a.device
+            elif a is not None:
+                dev = a
+        out = self
+        if dev is not None and _backend.as_device(dev) != self.device:
+            out = _ToDevice.apply(out, device=_backend.as_device(dev))
+        if dtype is not None and dtype is not out.dtype:
+            out = _cast(out, dtype)
+        if copy and out is self:
+            out = self.clone()
+        return out
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool_)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self, device=None):
+        return self.to("cuda" if device is None else _backend.as_device(device))
+
+    def is_floating_point(self):
+        return self.dtype.is_floating_point
+
+    def detach(self):
+        """Same memory and version counter, no history (torch's semantics)."""
+        t = Tensor._make(self._data, version=self._version_counter)
+        return t
+
+    def detach_(self):
+        if self._base is not None and self._base.requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn, self._requires_grad = None, False
+        return self
+
+    def clone(self, memory_format=None):
+        return _ops.Clone.apply(self)
+
+    def contiguous(self, memory_format=None):
+        return self
+
+    def is_contiguous(self, memory_format=None):
+        return True
+
+    def retain_grad(self):
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        node = self.grad_fn
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
+        self._retains_grad = True
+
+    def register_hook(self, hook):
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            return self.grad_fn._add_pre_hook(self._output_nr, hook)
+        if self._hooks is None:
+            self._hooks = {}
+        key = object()
+        self._hooks[key] = hook
+        return RemovableHandle(self._hooks, key)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ================================================================ dims ==
+    def _dim(self, dim, ndim=None):
+        ndim = self.ndim if ndim is None else ndim
+        lo, hi = (-ndim, ndim - 1) if ndim else (-1, 0)
+        if not isinstance(dim, numbers.Integral):
+            raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+        if not lo <= dim <= hi:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
+        return dim % ndim if ndim else 0
+
+    def _dims(self, dim):
+        if dim is None:
+            return None
+        if isinstance(dim, (tuple, list)):
+            dims = tuple(self._dim(d) for d in dim)
+            if len(set(dims)) != len(dims):
+                raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+            return dims
+        return self._dim(dim)
+
+    # ========================================================== arithmetic ==
+    def _binary(self, op, other, reflected=False):
+        other_is_tensor = isinstance(other, Tensor)
+        if not other_is_tensor:
+            if not isinstance(other, _SCALAR_TYPES):
+                if isinstance(other, np.ndarray):
+                    other = Tensor._make(_backend.asarray(other, self.device))
+                    other_is_tensor = True
+                else:
+                    return NotImplemented
+            else:
+                other = other.item() if isinstance(other, (np.number, np.bool_)) else other
+        a, b = _promote(self, other, other_is_tensor)
+        return op.apply(b, a) if reflected else op.apply(a, b)
+
+    def __add__(self, other):
+        return self._binary(_ops.Add, other)
+
+    def __radd__(self, other):
+        return self._binary(_ops.Add, other, reflected=True)
+
+    def __sub__(self, other):
+        return self._binary(_ops.Sub, other)
+
+    def __rsub__(self, other):
+        if isinstance(other, _SCALAR_TYPES):
+            a, c = _promote(self, other, False)
+            return _ops.Rsub.apply(a, c)
+        return self._binary(_ops.Sub, other, reflected=True)
+
+    def __mul__(self, other):
+        return self._binary(_ops.Mul, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return _divide(self, other)
+
+    def __rtruediv__(self, other):
+        if isinstance(other, _SCALAR_TYPES):       # torch: c / a = reciprocal(a) * c
+            return _float_for_div(self).reciprocal() * other
+        return _divide(other, self)
+
+    def __floordiv__(self, other):
+        return _no_grad_binary(self, other, lambda xp, a, b: xp.floor_divide(a, b))
+
+    def __mod__(self, other):
+        return _no_grad_binary(self, other, lambda xp, a, b: xp.remainder(a, b))
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor):
+            a, b = _promote(self, exponent, True)
+            return _ops.Pow.apply(a, b)
+        if not isinstance(exponent, _SCALAR_TYPES):
+            return NotImplemented
+        a, _ = _promote(self, exponent, False)
+        return _ops.PowScalar.apply(a, exponent=exponent)
+
+    def __rpow__(self, base):
+        if not isinstance(base, _SCALAR_TYPES):
+            return NotImplemented
+        a, _ = _promote(self, base, False)
+        return _ops.RPow.apply(a, base=base)
+
+    def __neg__(self):
+        return _ops.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __matmul__(self, other):
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return matmul(other, self)
+
+    def add(self, other, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other, rounding_mode=None):
+        if rounding_mode == "floor":
+            return self // other
+        if rounding_mode == "trunc":
+            return _no_grad_binary(self, other, lambda xp, a, b: xp.trunc(a / b))
+        return self / other
+
+    multiply, subtract, divide, true_divide = mul, sub, div, div
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def neg(self):
+        return -self
+
+    negative = neg
+
+    def reciprocal(self):
+        return _ops.Reciprocal.apply(_float_for_div(self))
+
+    def matmul(self, other):
+        return matmul(self, other)
+
+    def mm(self, other):
+        return mm(self, other)
+
+    def bmm(self, other):
+        return bmm(self, other)
+
+    def dot(self, other):
+        return matmul(self, other)
+
+    # ========================================================= comparisons ==
+    def _compare(self, other, fn):
+        return _no_grad_binary(self, other, fn)
+
+    def __eq__(self, other):
+        if not isinstance(other, (Tensor, *_SCALAR_TYPES, np.ndarray)):
+            return NotImplemented
+        return self._compare(other, lambda xp, a, b: xp.equal(a, b))
+
+    def __ne__(self, other):
+        if not isinstance(other, (Tensor, *_SCALAR_TYPES, np.ndarray)):
+            return NotImplemented
+        return self._compare(other, lambda xp, a, b: xp.not_equal(a, b))
+
+    def __lt__(self, other):
+        return self._compare(other, lambda xp, a, b: xp.less(a, b))
+
+    def __le__(self, other):
+        return self._compare(other, lambda xp, a, b: xp.less_equal(a, b))
+
+    def __gt__(self, other):
+        return self._compare(other, lambda xp, a, b: xp.greater(a, b))
+
+    def __ge__(self, other):
+        return self._compare(other, lambda xp, a, b: xp.greater_equal(a, b))
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def __and__(self, other):
+        return self._compare(other, lambda xp, a, b: xp.logical_and(a, b) if _is_bool(a) else xp.bitwise_and(a, b))
+
+    def __or__(self, other):
+        return self._compare(other, lambda xp, a, b: xp.logical_or(a, b) if _is_bool(a) else xp.bitwise_or(a, b))
+
+    def __xor__(self, other):
+        return self._compare(other, lambda xp, a, b: xp.logical_xor(a, b) if _is_bool(a) else xp.bitwise_xor(a, b))
+
+    def __invert__(self):
+        xp = _backend.array_namespace(self._data)
+        return Tensor._make(xp.logical_not(self._data) if _is_bool(self._data) else xp.bitwise_invert(self._data))
+
+    def logical_not(self):
+        return Tensor._make(_backend.array_namespace(self._data).logical_not(self._data))
+
+    def equal(self, other):
+        return self.shape == other.shape and bool((self == other).all())
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self.detach().cpu().numpy(), other.detach().cpu().numpy(), rtol, atol, equal_nan))
+
+    def isnan(self):
+        return Tensor._make(_backend.array_namespace(self._data).isnan(self._data))
+
+    def isinf(self):
+        return Tensor._make(_backend.array_namespace(self._data).isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._make(_backend.array_namespace(self._data).isfinite(self._data))
+
+    def all(self, dim=None, keepdim=False):
+        xp = _backend.array_namespace(self._data)
+        return Tensor._make(xp.all(self._data, axis=self._dims(dim), keepdims=keepdim))
+
+    def any(self, dim=None, keepdim=False):
+        xp = _backend.array_namespace(self._data)
+        return Tensor._make(xp.any(self._data, axis=self._dims(dim), keepdims=keepdim))
+
+    # ================================================================ unary ==
+    def exp(self):
+        return _ops.Exp.apply(_float_for_div(self))
+
+    def log(self):
+        return _ops.Log.apply(_float_for_div(self))
+
+    def sqrt(self):
+        return _ops.Sqrt.apply(_float_for_div(self))
+
+    def rsqrt(self):
+        return self.sqrt().reciprocal()
+
+    def abs(self):
+        return _ops.Abs.apply(self)
+
+    absolute = abs
+
+    def sigmoid(self):
+        return _ops.Sigmoid.apply(_float_for_div(self))
+
+    def tanh(self):
+        return _ops.Tanh.apply(_float_for_div(self))
+
+    def relu(self):
+        return _ops.Relu.apply(self)
+
+    def square(self):
+        return self * self
+
+    def sign(self):
+        return Tensor._make(_backend.array_namespace(self._data).sign(self._data))
+
+    def floor(self):
+        return Tensor._make(_backend.array_namespace(self._data).floor(self._data))
+
+    def ceil(self):
+        return Tensor._make(_backend.array_namespace(self._data).ceil(self._data))
+
+    def round(self):
+        return Tensor._make(_backend.array_namespace(self._data).round(self._data))
+
+    def clamp(self, min=None, max=None):
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            out = self
+            if min is not None:
+                out = maximum(out, min)
+            if max is not None:
+                out = minimum(out, max)
+            return out
+        a, _ = _promote(self, min if min is not None else max, False)
+        return _ops.Clamp.apply(a, min=min, max=max)
+
+    clip = clamp
+
+    def clamp_min(self, min):
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        return self.clamp(max=max)
+
+    def maximum(self, other):
+        return maximum(self, other)
+
+    def minimum(self, other):
+        return minimum(self, other)
+
+    # =========================================================== reductions ==
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        src = self if dtype is None else self.to(dtype)
+        if not src.dtype.is_floating_point and dtype is None:
+            src = src.to(_dtype.int64)         # torch sums integers (and bools) as int64
+        if dim is None:
+            return _ops.SumAll.apply(src)
+        return _ops.Sum.apply(src, dim=src._dims(dim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        src = self if dtype is None else self.to(dtype)
+        if not src.dtype.is_floating_point:
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+                f"dtype. Got: {_SCALAR_NAMES[src.dtype.name]}")
+        if dim is None:
+            return _ops.MeanAll.apply(src)
+        return _ops.Mean.apply(src, dim=src._dims(dim), keepdim=keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        xp = _backend.array_namespace(self._data)
+        if self.requires_grad and is_grad_enabled():
+            raise NotImplementedError("minigrad: prod is not differentiable yet")
+        return Tensor._make(xp.prod(self._data, axis=None if dim is None else self._dim(dim), keepdims=keepdim))
+
+    def _correction(self, unbiased, correction):
+        if correction is not None:
+            return correction
+        return 1 if unbiased is None or unbiased else 0
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):      # torch's var(unbiased) overload
+            dim, unbiased = None, dim
+        return _ops.Var.apply(self, dim=self._dims(dim), correction=self._correction(unbiased, correction),
+                              keepdim=keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return _ops.Std.apply(self, dim=self._dims(dim), correction=self._correction(unbiased, correction),
+                              keepdim=keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        if p not in ("fro", 2, 2.0):
+            return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
+        return _ops.Norm.apply(self, dim=self._dims(dim), keepdim=keepdim)
+
+    def _max_min(self, dim, keepdim, full_op, dim_op, other_fn):
+        if isinstance(dim, Tensor):      # torch.max(a, b) is maximum
+            return other_fn(self, dim)
+        if dim is None:
+            if self.numel() == 0:
+                raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            return full_op.apply(self)
+        values, indices = dim_op.apply(self, dim=self._dim(dim), keepdim=keepdim)
+        return _ValuesIndices(values, indices)
+
+    def max(self, dim=None, keepdim=False):
+        return self._max_min(dim, keepdim, _ops.MaxAll, _ops.MaxDim, maximum)
+
+    def min(self, dim=None, keepdim=False):
+        return self._max_min(dim, keepdim, _ops.MinAll, _ops.MinDim, minimum)
+
+    def amax(self, dim=(), keepdim=False):
+        return _ops.Amax.apply(self, dim=self._dims(dim) if dim != () else None, keepdim=keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _ops.Amin.apply(self, dim=self._dims(dim) if dim != () else None, keepdim=keepdim)
+
+    def _arg(self, name, dim, keepdim):
+        xp = _backend.array_namespace(self._data)
+        data = self._data
+        if dim is None:
+            data, axis = xp.reshape(data, (-1,)), 0
+            keepdim = False
+        else:
+            axis = self._dim(dim)
+            if not self.ndim:
+                data, axis = xp.reshape(data, (1,)), 0
+        out = getattr(xp, name)(data, axis=axis, keepdims=keepdim and self.ndim > 0)
+        if dim is not None and not self.ndim:
+            out = xp.reshape(out, ())
+        return Tensor._make(xp.astype(out, _backend.backend_dtype(xp, "int64")))
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg("argmax", dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg("argmin", dim, keepdim)
+
+    # ================================================================ shape ==
+    def _view_of(self, out):
+        """Mark ``out`` as a view: shares memory and version counter with self."""
+        out._version_counter = self._version_counter
+        out._base = self if self._base is None else self._base
+        return out
+
+    def view(self, *shape):
+        return self.reshape(*shape)
+
+    def reshape(self, *shape):
+        shape = _shape_arg(shape)
+        shape = _infer_shape(shape, self.numel(), self.shape)
+        return self._view_of(_ops.Reshape.apply(self, shape=shape))
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if not self.ndim:
+            return self.reshape(1)
+        s, e = self._dim(start_dim), self._dim(end_dim)
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if s == e:
+            return self
+        shape = self.shape
+        return self.reshape(shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
+
+    def unflatten(self, dim, sizes):
+        d = self._dim(dim)
+        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
+
+    def unsqueeze(self, dim):
+        d = self._dim(dim, self.ndim + 1)
+        shape = self.shape[:d] + (1,) + self.shape[d:]
+        return self._view_of(_ops.Unsqueeze.apply(self, shape=shape))
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            shape = tuple(n for n in self.shape if n != 1)
+            return self._view_of(_ops.SqueezeAll.apply(self, shape=shape))
+        dims = self._dims(dim)
+        dims = dims if isinstance(dims, tuple) else (dims,)
+        shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
+        return self._view_of(_ops.Squeeze.apply(self, shape=shape))
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        if len(dims) != self.ndim:
+            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
+                               f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim} "
+                               f"is not equal to len(dims) = {len(dims)}")
+        dims = tuple(self._dim(d) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return self._view_of(_ops.Permute.apply(self, dims=dims))
+
+    def transpose(self, dim0, dim1):
+        d0, d1 = self._dim(dim0), self._dim(dim1)
+        dims = list(range(self.ndim))
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+        return self._view_of(_ops.Transpose.apply(self, dims=tuple(dims)))
+
+    swapaxes = transpose
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        if self.ndim < 2:
+            return self
+        return self._view_of(_ops.T.apply(self, dims=(1, 0)))
+
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError(
+                f"expand(torch.FloatTensor{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes "
+                f"provided ({len(sizes)}) must be greater or equal to the number of dimensions in the tensor "
+                f"({self.ndim})")
+        lead = len(sizes) - self.ndim
+        shape = []
+        for i, n in enumerate(sizes):
+            own = self.shape[i - lead] if i >= lead else 1
+            if n == -1:
+                if i < lead:
+                    raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
+                                       f"non-existing dimension {i}")
+                n = own
+            elif own != 1 and own != n:
+                raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing size ({own}) "
+                                   f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                                   f"{list(self.shape)}")
+            shape.append(n)
+        shape = tuple(shape)
+        if shape == self._data.shape:
+            return self
+        return self._view_of(_ops.Expand.apply(self, shape=shape))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes)
+        out = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
+        for d, n in enumerate(sizes):
+            if n != 1:
+                out = cat([out] * n, d)
+        return out
+
+    def chunk(self, chunks, dim=0):
+        d = self._dim(dim)
+        step = -(-self.shape[d] // chunks)
+        return self.split(step, d)
+
+    def split(self, size, dim=0):
+        d = self._dim(dim)
+        n = self.shape[d]
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if isinstance(size, int) else size
+        out, start = [], 0
+        for s in sizes:
+            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
+            start += s
+        return tuple(out)
+
+    # ============================================================= indexing ==
+    def __getitem__(self, index):
+        index, kind = _normalize_index(index, self)
+        op = {"select": _ops.Select, "slice": _ops.Slice, "advanced": _ops.Index}[kind]
+        out = op.apply(self, index=index, basic=kind != "advanced")
+        return self._view_of(out) if kind != "advanced" else out
+
+    def __setitem__(self, index, value):
+        index, kind = _normalize_index(index, self)
+        vt = isinstance(value, Tensor)
+        if vt and value.device != self.device:
+            _device_mismatch(self, value)
+        if is_grad_enabled() and (self.requires_grad or (vt and value.requires_grad)):
+            v = value.to(self.dtype) if vt else value
+            self._inplace_with_history(lambda old: _ops.IndexPut.apply(old, v, index=index))
+            return
+        xp = _backend.array_namespace(self._data)
+        data = value._data if vt else value
+        if vt and data.dtype != self._data.dtype:
+            data = xp.astype(data, self._data.dtype)
+        self._data[index] = data
+        self._version_counter.value += 1
+
+    def index_select(self, dim, index):
+        d = self._dim(dim)
+        return self[(slice(None),) * d + (index,)]
+
+    def gather(self, dim, index):
+        d = self._dim(dim)
+        grids = np.meshgrid(*[np.arange(n) for n in index.shape], indexing="ij")
+        idx = tuple(index._data if i == d else grids[i] for i in range(self.ndim))
+        return self[idx]
+
+    def masked_fill(self, mask, value):
+        return where(mask, value, self)
+
+    # ============================================================= in place ==
+    def _check_inplace(self):
+        if is_grad_enabled():
+            if self.grad_fn is None and self._requires_grad:
+                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            base = self._base
+            if base is not None and base.grad_fn is None and base._requires_grad:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+
+    def _inplace_with_history(self, compute):
+        """An in-place op that must be recorded: compute out of place from a snapshot of self,
+        write the values back into self's memory and take over the result's history."""
+        self._check_inplace()
+        if self._base is not None and self._base.requires_grad:
+            raise NotImplementedError(
+                "minigrad: in-place operations on a view of a tensor that requires grad are not supported "
+                "(torch rewrites the base's history); apply the operation out of place")
+        old = Tensor._make(_copy(self._data), self.grad_fn, self._output_nr)
+        old._requires_grad = self._requires_grad
+        if self.grad_fn is None and self._requires_grad:
+            old = self
+        result = compute(old)
+        _check_castable(result.dtype, self.dtype)
+        self._data[...] = result._data
+        self._version_counter.value += 1
+        self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+        return self
+
+    def _inplace(self, compute, *others):
+        """Run ``compute(self)`` and store its values in self's memory (same object, version + 1)."""
+        self._check_inplace()
+        record = is_grad_enabled() and (self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad
+                                                                  for o in others))
+        if record:
+            return self._inplace_with_history(compute)
+        with no_grad():
+            result = compute(self)
+        _check_castable(result.dtype, self.dtype)
+        xp = _backend.array_namespace(self._data)
+        data = result._data
+        if data.dtype != self._data.dtype:
+            data = xp.astype(data, self._data.dtype)
+        self._data[...] = data
+        self._version_counter.value += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._inplace(lambda s: s.add(other, alpha=alpha), other)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace(lambda s: s.sub(other, alpha=alpha), other)
+
+    def mul_(self, other):
+        return self._inplace(lambda s: s * other, other)
+
+    def div_(self, other):
+        return self._inplace(lambda s: s / other, other)
+
+    def pow_(self, exponent):
+        return self._inplace(lambda s: s ** exponent, exponent)
+
+    def clamp_(self, min=None, max=None):
+        return self._inplace(lambda s: s.clamp(min, max), min, max)
+
+    def relu_(self):
+        return self._inplace(lambda s: s.relu())
+
+    def exp_(self):
+        return self._inplace(lambda s: s.exp())
+
+    def neg_(self):
+        return self._inplace(lambda s: -s)
+
+    def sigmoid_(self):
+        return self._inplace(lambda s: s.sigmoid())
+
+    def tanh_(self):
+        return self._inplace(lambda s: s.tanh())
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if isinstance(value, Tensor):
+            return self._inplace(lambda s: value.expand(s.shape) * 1, value)
+        self._check_inplace()
+        self._data[...] = value
+        self._version_counter.value += 1
+        if is_grad_enabled() and self.grad_fn is not None:     # the old history no longer matters
+            self.grad_fn = None
+        return self
+
+    def copy_(self, src, non_blocking=False):
+        if not isinstance(src, Tensor):
+            src = Tensor._make(_backend.asarray(src, self.device))
+        src = src.to(self.device)
+
+        def copied(s):     # a new tensor with src's values in self's shape and dtype
+            return src.to(s.dtype).expand(s.shape).clone()
+        return self._inplace(copied, src)
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from ._random import uniform_array
+        with no_grad():
+            return self.copy_(Tensor._make(uniform_array(self.shape, a, b, self.dtype, self.device, generator)))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from ._random import normal_array
+        with no_grad():
+            return self.copy_(Tensor._make(normal_array(self.shape, mean, std, self.dtype, self.device, generator)))
+
+    def bernoulli_(self, p=0.5, generator=None):
+        from ._random import uniform_array
+        with no_grad():
+            u = uniform_array(self.shape, 0.0, 1.0, _dtype.float64, self.device, generator)
+            return self.copy_(Tensor._make(u < p))
+
+    # ==================================================== functional helpers ==
+    def softmax(self, dim):
+        from .nn.functional import softmax
+        return softmax(self, dim)
+
+    def log_softmax(self, dim):
+        from .nn.functional import log_softmax
+        return log_softmax(self, dim)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._factories import zeros
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._factories import ones
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from ._factories import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+class _ValuesIndices(tuple):
+    """What ``max(dim)``/``min(dim)`` return: a (values, indices) tuple with names."""
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self):
+        return f"minigrad.return_types.max(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+class _ToDevice(_ops.Op):
+    """y = a on another device;  dy/da = g moved back"""
+    node_name = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, device):
+        ctx.src = _backend.device_of(a)
+        return _backend.to_device(a, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        if hasattr(g, "grad_fn"):
+            return g.to(ctx.src)
+        return _backend.to_device(g, ctx.src)
+
+
+# ============================================================ module helpers ==
+
+def _copy(a):
+    return _backend.array_namespace(a).asarray(a, copy=True)
+
+
+def _is_bool(a):
+    return _backend.dtype_name(a.dtype) == "bool"
+
+
+def _device_mismatch(a, b):
+    raise RuntimeError(f"Expected all tensors to be on the same device, but found at least two devices, "
+                       f"{a.device} and {b.device}!")
+
+
+def _check_castable(result, target):
+    if _dtype.promote_types(result, target) is not target and not (result._rank <= target._rank):
+        raise RuntimeError(f"result type {_SCALAR_NAMES[result.name]} can't be cast to the desired output type "
+                           f"{_SCALAR_NAMES[target.name]}")
+
+
+def _cast(t, dt):
+    """Change dtype: differentiable between floating types, a plain conversion otherwise."""
+    xp = _backend.array_namespace(t._data)
+    if t.requires_grad and dt.is_floating_point and is_grad_enabled():
+        return _ops.Cast.apply(t, dtype=_backend.backend_dtype(xp, dt.name))
+    return Tensor._make(xp.astype(t._data, _backend.backend_dtype(xp, dt.name)))
+
+
+def _promote(a, other, other_is_tensor):
+    """Cast operands to torch's result dtype; a Python number stays a Python number."""
+    if other_is_tensor:
+        if type(a._data) is not type(other._data) and a.device != other.device and a.ndim and other.ndim:
+            _device_mismatch(a, other)
+        da, db = a._data.dtype, other._data.dtype
+        if da == db:
+            return a, other
+        dt = _dtype.result_type(a, other)
+        return (a if a.dtype is dt else _cast(a, dt)), (other if other.dtype is dt else _cast(other, dt))
+    dt = _dtype.result_type(a, other)
+    if dt is not a.dtype:
+        a = _cast(a, dt)
+    if isinstance(other, bool) and dt is not _dtype.bool_:
+        other = int(other)
+    return a, other
+
+
+def _float_for_div(t):
+    """Integer inputs to true division and transcendental ops become the default float dtype."""
+    return t if t.dtype.is_floating_point else t.to(_dtype.get_default_dtype())
+
+
+def _divide(a, b):
+    if not isinstance(a, Tensor):
+        a = Tensor._make(_backend.asarray(a, b.device))
+    out_dt = _dtype.result_type(a, b)
+    if not out_dt.is_floating_point:
+        a = a.to(_dtype.get_default_dtype())
+    return a._binary(_ops.Div, b)
+
+
+def _no_grad_binary(a, b, fn):
+    """A non-differentiable elementwise op (comparisons, floor division...) with torch promotion."""
+    if isinstance(b, np.ndarray):
+        b = Tensor._make(_backend.asarray(b, a.device))
+    if isinstance(b, Tensor):
+        a2, b2 = _promote(a, b, True)
+        bd = b2._data
+    else:
+        if not isinstance(b, _SCALAR_TYPES):
+            raise TypeError(f"unsupported operand type: '{type(b).__name__}'")
+        a2, bd = _promote(a, b.item() if isinstance(b, (np.number, np.bool_)) else b, False)
+    return Tensor._make(fn(_backend.array_namespace(a2._data), a2._data, bd))
+
+
+def _shape_arg(shape):
+    """``f(2, 3)``, ``f((2, 3))`` and ``f(Size)`` all mean the shape (2, 3)."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def _infer_shape(shape, numel, old_shape):
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    if -1 in shape:
+        known = math.prod(n for n in shape if n != -1)
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if n == -1 else n for n in shape)
+    if math.prod(shape) != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _normalize_index(index, t):
+    """Turn a torch-style index into a backend index, and classify it.
+
+    'select' (only ints), 'slice' (ints/slices/None/Ellipsis: a view) or
+    'advanced' (any integer/bool array: a copy, backward scatter-adds).
+    """
+    if not isinstance(index, tuple):
+        index = (index,)
+    xp = _backend.array_namespace(t._data)
+    out, kind = [], "select"
+    for i in index:
+        if isinstance(i, Tensor):
+            if i.ndim == 0 and not i.dtype.is_floating_point and i.dtype is not _dtype.bool_:
+                out.append(int(i.item()))
+                continue
+            if i.dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(i._data)
+            kind = "advanced"
+        elif isinstance(i, (list, range)) or isinstance(i, np.ndarray):
+            arr = np.asarray(i)
+            if arr.dtype.kind not in "iub":
+                if arr.size == 0:
+                    arr = arr.astype(np.int64)
+                else:
+                    raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(_backend.asarray(arr, t.device))
+            kind = "advanced"
+        elif isinstance(i, (bool, np.bool_)):
+            out.append(_backend.asarray(np.asarray(bool(i)), t.device))
+            kind = "advanced"
+        elif isinstance(i, numbers.Integral):
+            out.append(int(i))
+        elif i is None or i is Ellipsis or isinstance(i, slice):
+            if isinstance(i, slice) and i.step is not None and i.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(i)
+            if kind == "select":
+                kind = "slice"
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                             "are valid indices (got " + type(i).__name__ + ")")
+    _check_index_bounds(out, t.shape)
+    return tuple(out), kind
+
+
+def _check_index_bounds(index, shape):
+    dim = 0
+    n_real = sum(1 for i in index if i is not None and i is not Ellipsis)
+    for i in index:
+        if i is Ellipsis:
+            dim = len(shape) - (n_real - dim) + 0
+            n_real = 0
+            continue
+        if i is None:
+            continue
+        if dim >= len(shape) and not (hasattr(i, "shape") and i.shape == ()):
+            raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+        if isinstance(i, int) and not -shape[dim] <= i < shape[dim]:
+            raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {shape[dim]}")
+        dim += i.ndim if hasattr(i, "dtype") and _is_bool(i) else 1
+        n_real -= 1
+
+
+# ====================================================== free functions used above ==
+
+def where(condition, input=None, other=None):
+    """``where(cond, a, b)``: elements of a where cond, else b (numbers allowed for a or b)."""
+    if input is None and other is None:
+        return tuple(Tensor._make(i) for i in _backend.array_namespace(condition._data).nonzero(condition._data))
+    ref = input if isinstance(input, Tensor) else other
+    if not isinstance(input, Tensor):
+        input = Tensor._make(_backend.asarray(input, ref.device, ref.dtype.name if isinstance(input, float) and
+                                              ref.dtype.is_floating_point else None))
+    if not isinstance(other, Tensor):
+        other = Tensor._make(_backend.asarray(other, ref.device, ref.dtype.name if isinstance(other, float) and
+                                              ref.dtype.is_floating_point else None))
+    a, b = _promote(input, other, True)
+    return _ops.Where.apply(a, b, condition=condition._data)
+
+
+def maximum(a, b):
+    a, b = _promote(a, b, True)
+    return _ops.Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    a, b = _promote(a, b, True)
+    return _ops.Minimum.apply(a, b)
+
+
+def matmul(a, b):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
+                        f"{type(b if isinstance(a, Tensor) else a).__name__}")
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
+    a, b = _promote(a, b, True)
+    ka = a.shape[-1]
+    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if ka != kb:
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same "
+                               f"number of elements, but got {ka} and {kb} elements respectively")
+        if a.ndim <= 2 and b.ndim <= 2:
+            sa = "x".join(map(str, a.shape)) if a.ndim == 2 else f"1x{ka}"
+            sb = "x".join(map(str, b.shape)) if b.ndim == 2 else f"{kb}x1"
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{math.prod(b.shape[:-2]) if b.ndim > 2 else 1}, {ka}] but got: "
+                           f"[{math.prod(b.shape[:-2]) if b.ndim > 2 else 1}, {kb}].")
+    if a.ndim == 1 and b.ndim == 1:
+        return _ops.Dot.apply(a, b)
+    if a.ndim == 2 and b.ndim == 1:
+        return _ops.Mv.apply(a, b)
+    if a.ndim == 2 and b.ndim == 2:
+        return _ops.Matmul.apply(a, b)
+    return _ops.BatchedMatmul.apply(a, b)
+
+
+def mm(a, b):
+    if a.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    if a.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{a.shape[0]}, "
+                           f"{a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    a, b = _promote(a, b, True)
+    return _ops.Bmm.apply(a, b)
+
+
+def cat(tensors, dim=0):
+    tensors = [t for t in tensors]
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    # torch skips legacy empty 1-D tensors of shape (0,)
+    kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    ref = kept[0]
+    if ref.ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = ref._dim(dim)
+    for i, t in enumerate(kept):
+        if t.ndim != ref.ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+        for k in range(ref.ndim):
+            if k != d and t.shape[k] != ref.shape[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
+                                   f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
+    dt = _dtype.result_type(*[t for t in kept])
+    kept = [t if t.dtype is dt else t.to(dt) for t in kept]
+    return _ops.Cat.apply(*kept, dim=d)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    ref = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.shape != ref.shape:
+            raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref.shape)} at entry 0 "
+                               f"and {list(t.shape)} at entry {i}")
+    d = ref._dim(dim, ref.ndim + 1)
+    dt = _dtype.result_type(*tensors)
+    tensors = [t if t.dtype is dt else t.to(dt) for t in tensors]
+    return _ops.Stack.apply(*tensors, dim=d)

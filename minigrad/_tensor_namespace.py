@@ -1,0 +1,87 @@
+"""The array API over minigrad Tensors, for backward formulas under ``create_graph=True``.
+
+A backward formula calls ``xp = namespace(g)`` and then ``xp.sum``,
+``xp.where``, ``xp.matmul``...  When ``g`` is a plain array those are the
+array library's; when ``g`` is a Tensor (a higher-order backward), they are
+these, which call minigrad's differentiable ops and so record a graph.
+Only the functions backward formulas use are here.
+"""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from . import _ops
+
+
+def _t(x, like):
+    """Wrap a non-Tensor operand (a backend array or number) so ops can take it."""
+    from ._tensor import Tensor
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (int, float, bool)):
+        return x
+    return Tensor._make(x)
+
+
+def where(cond, a, b):
+    from ._tensor import where as _where
+    return _where(_t(cond, a), _t(a, b), _t(b, a))
+
+
+def sum(x, axis=None, keepdims=False):
+    return x.sum(dim=axis, keepdim=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return x.mean(dim=axis, keepdim=keepdims)
+
+
+def reshape(x, shape):
+    return x.reshape(tuple(shape))
+
+
+def broadcast_to(x, shape):
+    return x.expand(tuple(shape))
+
+
+def permute_dims(x, axes):
+    return x.permute(tuple(axes))
+
+
+def expand_dims(x, axis):
+    return x.unsqueeze(axis)
+
+
+def matrix_transpose(x):
+    return x.transpose(-2, -1)
+
+
+def matmul(a, b):
+    return _t(a, b) @ _t(b, a)
+
+
+def astype(x, dtype):
+    from . import _backend, _dtype
+    return x.to(_dtype.from_name(_backend.dtype_name(dtype)))
+
+
+def exp(x):
+    return x.exp()
+
+
+def log(x):
+    return x.log()
+
+
+def sign(x):
+    return x.sign()
+
+
+def sqrt(x):
+    return x.sqrt()
+
+
+tensor_namespace = SimpleNamespace(
+    where=where, sum=sum, mean=mean, reshape=reshape, broadcast_to=broadcast_to,
+    permute_dims=permute_dims, expand_dims=expand_dims, matrix_transpose=matrix_transpose,
+    matmul=matmul, astype=astype, exp=exp, log=log, sign=sign, sqrt=sqrt, _ops=_ops)

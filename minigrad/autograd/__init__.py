@@ -1,0 +1,72 @@
+"""minigrad.autograd: as ``torch.autograd``."""
+from __future__ import annotations
+
+from . import engine
+from .function import Function, Node, once_differentiable
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import gradcheck, gradgradcheck
+from .anomaly_mode import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
+
+__all__ = ["Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad",
+           "set_grad_enabled", "is_grad_enabled", "inference_mode", "detect_anomaly", "set_detect_anomaly"]
+
+
+def _as_tuple(x):
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)):
+        return tuple(x)
+    return (x,)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs`` only)."""
+    tensors = _as_tuple(tensors)
+    grads = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables) or (None,) * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        engine.warn_create_graph_cycle()
+    inputs = _as_tuple(inputs)
+    if inputs is not None and not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    engine.run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,
+         allow_unused=None, is_grads_batched=False, materialize_grads=False):
+    """The gradients of ``outputs`` with respect to ``inputs``, returned as a tuple; ``.grad`` is left alone."""
+    from .._tensor import Tensor
+    single_input = isinstance(inputs, Tensor)
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in inputs:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    result = engine.run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=False)
+    out = []
+    for k, (t, g) in enumerate(zip(inputs, result)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {k} appears to not have been used in the "
+                                   "graph. Set allow_unused=True if this is the desired behavior.")
+            if materialize_grads:
+                from .._factories import zeros_like
+                g = zeros_like(t)
+            out.append(g)
+        elif isinstance(g, Tensor):
+            out.append(g)
+        else:
+            out.append(Tensor._make(engine._copy(g)))
+    return tuple(out)
+
+
+class Variable:
+    """Pre-0.4 ``Variable(tensor)``: returns the tensor itself (with requires_grad if asked)."""
+
+    def __new__(cls, data, requires_grad=False):
+        return data.requires_grad_(requires_grad) if requires_grad else data

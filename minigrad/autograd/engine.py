@@ -1,0 +1,304 @@
+"""The backward pass: walk the graph from the outputs to the leaves.
+
+Order.  A node may run only once every node that feeds it a gradient has
+run (its gradients from all paths must be summed first).  We count each
+node's consumers with an explicit-stack walk (no Python recursion, so a
+100,000-op chain is fine), then run nodes whose count has dropped to zero,
+newest first, the order torch uses.
+
+Gradients in flight live in ``buffers`` (node -> one slot per output) and
+are popped when the node runs, so intermediates are freed as we go.  An
+ordinary backward carries raw arrays; ``create_graph=True`` carries Tensors,
+so the backward formulas record a graph of their own.
+"""
+from __future__ import annotations
+
+import heapq
+import warnings
+
+from .function import AccumulateGrad
+from .grad_mode import _set as _set_grad_mode, is_grad_enabled
+from .. import _backend
+
+
+def _tensor_cls():
+    from .._tensor import Tensor   # the engine sits below Tensor in the import order
+    return Tensor
+
+
+# ------------------------------------------------------------------ helpers --
+
+def _sum_to(g, shape):
+    """Sum a broadcast gradient back to ``shape`` (leading axes, then size-1 axes)."""
+    xp = namespace(g)
+    lead = len(g.shape) - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
+    if axes:
+        g = xp.sum(g, axis=axes, keepdims=True)
+    if lead or g.shape != tuple(shape):
+        g = xp.reshape(g, tuple(shape))
+    return g
+
+
+def namespace(x):
+    """Array namespace for a backward formula: the array library for arrays, minigrad's
+    own differentiable ops for Tensors (under create_graph)."""
+    Tensor = _tensor_cls()
+    if isinstance(x, Tensor):
+        from .._tensor_namespace import tensor_namespace
+        return tensor_namespace
+    return _backend.array_namespace(x)
+
+
+def _add(a, b):
+    return b if a is None else a + b
+
+
+def _make_root_grads(tensors, grads, create_graph):
+    Tensor = _tensor_cls()
+    out = []
+    for i, (t, g) in enumerate(zip(tensors, grads)):
+        if g is None:
+            if t.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not t.dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
+            xp = _backend.array_namespace(t._data)
+            g = xp.ones_like(t._data)
+        else:
+            if not isinstance(g, Tensor):
+                g = Tensor(g) if not hasattr(g, "shape") else Tensor._make(_backend.asarray(g, t.device))
+            if tuple(g.shape) != tuple(t.shape):
+                from .._tensor import Size
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g.shape)!r} and output[{i}] "
+                    f"has a shape of {Size(t.shape)!r}.")
+            g = g if create_graph else g._data
+        if create_graph and not isinstance(g, Tensor):
+            g = Tensor._make(g)
+        out.append(g)
+    return out
+
+
+# --------------------------------------------------------------- the pass --
+
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, accumulate=True):
+    """Shared core of ``Tensor.backward``, ``autograd.backward`` and ``autograd.grad``.
+
+    With ``accumulate``, leaves' ``.grad`` are updated (only those in
+    ``inputs`` when given).  Returns the gradients reaching ``inputs``.
+    """
+    Tensor = _tensor_cls()
+    for i, t in enumerate(tensors):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+    grads = _make_root_grads(tensors, grad_tensors, create_graph)
+    roots = [t._edge() for t in tensors]
+
+    # Where to catch gradients for `inputs`: a leaf's AccumulateGrad, or (grad_fn, output_nr).
+    targets = {}
+    if inputs is not None:
+        for k, t in enumerate(inputs):
+            targets.setdefault(t._edge(), []).append(k)
+
+    # 1. Count, for every node reachable from the roots, how many edges lead into it.
+    pending = {}
+    stack = [node for node, _ in roots]
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            pending[child] = pending.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+
+    needed = _nodes_leading_to(roots, targets, pending) if inputs is not None else None
+
+    # 2. Seed the buffers and run nodes whose consumers have all run.
+    buffers = {}
+    for (node, nr), g in zip(roots, grads):
+        _accumulate_into(buffers, node, nr, g)
+    ready = []
+    for node in {id(n): n for n, _ in roots}.values():
+        if pending.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._seq, id(node), node))
+
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+    prev_mode = is_grad_enabled()
+    _set_grad_mode(create_graph)    # backward formulas record a graph only under create_graph
+    try:
+        while ready:
+            node = heapq.heappop(ready)[2]
+            node_grads = buffers.pop(node, None)
+            if node_grads is not None:
+                node_grads = _run_pre_hooks(node, node_grads, create_graph)
+                for nr, g in enumerate(node_grads):
+                    for k in targets.get((node, nr), ()):
+                        captured[k] = g
+                if type(node) is AccumulateGrad:
+                    if accumulate and (inputs is None or (node, 0) in targets):
+                        _accumulate_leaf(node.variable, node_grads[0], create_graph)
+                elif needed is None or node in needed:
+                    in_grads = _call_backward(node, node_grads, create_graph)
+                    if not retain_graph:
+                        node._release()
+                    for (child, nr), g in zip(node.next_functions, in_grads):
+                        if child is not None and g is not None:
+                            _accumulate_into(buffers, child, nr, g)
+            for child, _ in node.next_functions:
+                if child is not None:
+                    pending[child] -= 1
+                    if pending[child] == 0:
+                        heapq.heappush(ready, (-child._seq, id(child), child))
+    finally:
+        _set_grad_mode(prev_mode)
+
+    if inputs is not None and accumulate:      # backward(inputs=[non-leaf]) fills its .grad too
+        for k, t in enumerate(inputs):
+            if t.grad_fn is not None and captured[k] is not None:
+                _accumulate_leaf(t, captured[k], create_graph)
+    return captured
+
+
+def _nodes_leading_to(roots, targets, pending):
+    """Nodes from which some target can be reached; only these need to run for autograd.grad."""
+    target_nodes = {node for node, _ in targets}
+    order, counts = [], dict(pending)
+    stack = [n for n in {id(n): n for n, _ in roots}.values() if counts.get(n, 0) == 0]
+    while stack:                       # Kahn's algorithm: a topological order
+        node = stack.pop()
+        order.append(node)
+        for child, _ in node.next_functions:
+            if child is not None:
+                counts[child] -= 1
+                if counts[child] == 0:
+                    stack.append(child)
+    needed = set()
+    for node in reversed(order):
+        if node in target_nodes or any(c in needed for c, _ in node.next_functions if c is not None):
+            needed.add(node)
+    return needed
+
+
+def _accumulate_into(buffers, node, nr, g):
+    slots = buffers.get(node)
+    if slots is None:
+        n = getattr(node, "_num_outputs", 1)
+        slots = buffers[node] = [None] * max(n, nr + 1)
+    elif nr >= len(slots):
+        slots.extend([None] * (nr + 1 - len(slots)))
+    slots[nr] = g if slots[nr] is None else slots[nr] + g
+
+
+def _run_pre_hooks(node, grads, create_graph):
+    """Tensor hooks registered on this node's outputs, then retain_grad, as torch orders them."""
+    if node._pre_hooks is None and node._retained is None and getattr(node, "variable", None) is None:
+        return grads
+    Tensor = _tensor_cls()
+    grads = list(grads)
+    if type(node) is AccumulateGrad:
+        hooks = {0: node.variable._hooks} if node.variable._hooks else {}
+    else:
+        hooks = node._pre_hooks or {}
+    for nr, hs in hooks.items():
+        for hook in list(hs.values()):
+            if grads[nr] is None:
+                continue
+            g = grads[nr] if isinstance(grads[nr], Tensor) else Tensor._make(grads[nr])
+            new = hook(g)
+            if new is not None:
+                grads[nr] = new if create_graph else new._data
+    for nr, ref in (node._retained or {}).items():
+        t = ref()
+        if t is not None and grads[nr] is not None:
+            _accumulate_leaf(t, grads[nr], create_graph)
+    return grads
+
+
+def _call_backward(node, grads, create_graph):
+    """Call one node's backward and bring the results to its inputs' shapes."""
+    Tensor = _tensor_cls()
+    fn = node._fn
+    tensor_level = not node._array_level
+    node._tensor_mode = create_graph or tensor_level
+    if node.materialize_grads and any(g is None for g in grads):
+        grads = [_zeros_for(node, nr, create_graph) if g is None else g for nr, g in enumerate(grads)]
+    if tensor_level and not create_graph:
+        grads = [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads]
+    result = fn.backward(node, *grads)
+    if not isinstance(result, tuple):
+        result = (result,)
+    n_in = len(node.next_functions)
+    if len(result) != n_in:
+        if len(result) > n_in and all(r is None for r in result[n_in:]):
+            result = result[:n_in]
+        else:
+            raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                               f"(expected {n_in}, got {len(result)})")
+    out = []
+    for needs, shape, g in zip(node.needs_input_grad, node._in_shapes, result):
+        if not needs or g is None:
+            out.append(None)
+            continue
+        if isinstance(g, Tensor):
+            if not create_graph:
+                g = g._data
+        elif create_graph:
+            g = Tensor._make(g)
+        if tuple(g.shape) != shape:
+            try:
+                g = _sum_to(g, shape)
+            except Exception:
+                raise RuntimeError(f"Function {node.name()} returned an invalid gradient - got "
+                                   f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+        out.append(g)
+    if node._hooks:
+        for hook in list(node._hooks.values()):
+            hook(tuple(out), tuple(grads))
+    return out
+
+
+def _zeros_for(node, nr, create_graph):
+    """A zero gradient for an output that received none (torch 'materializes' such grads)."""
+    shape, dt, dev = node._out_meta[nr]
+    xp = _backend.namespace_for(dev)
+    z = xp.zeros(shape, dtype=dt, device=_backend._native_device(xp, dev))
+    return _tensor_cls()._make(z) if create_graph or not node._array_level else z
+
+
+def _accumulate_leaf(t, g, create_graph):
+    """Add ``g`` into ``t.grad``: in place on the existing object, as torch does, unless a graph is wanted."""
+    Tensor = _tensor_cls()
+    if isinstance(g, Tensor):
+        if g._data.dtype != t._data.dtype:
+            g = g.to(t.dtype)
+    elif g.dtype != t._data.dtype:
+        g = _backend.array_namespace(g).astype(g, t._data.dtype)
+    old = t._grad
+    if old is None:
+        if isinstance(g, Tensor):
+            t._grad = g if create_graph else Tensor._make(_copy(g._data))
+        else:
+            t._grad = Tensor._make(_copy(g))   # a copy: nothing else may alias a stored .grad
+    elif create_graph or old.requires_grad:
+        t._grad = old + (g if isinstance(g, Tensor) else Tensor._make(g))
+    else:
+        data = g._data if isinstance(g, Tensor) else g
+        old._data += data
+        old._version_counter.value += 1
+
+
+def _copy(a):
+    xp = _backend.array_namespace(a)
+    return xp.asarray(a, copy=True)
+
+
+def warn_create_graph_cycle():
+    warnings.warn(
+        "Using backward() with create_graph=True will create a reference cycle between the parameter and "
+        "its gradient which can cause a memory leak. We recommend using autograd.grad when creating the "
+        "graph to avoid this. If you have to use this function, make sure to reset the .grad fields of "
+        "your parameters to None after use to break the cycle and avoid the leak.", UserWarning, stacklevel=3)

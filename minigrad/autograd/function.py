@@ -1,0 +1,338 @@
+"""Function, and the graph node that records one call of it.
+
+How an op is defined
+--------------------
+Every differentiable op is a ``Function`` subclass with two static methods
+side by side, as in ``torch.autograd.Function``::
+
+    class Mul(Op):
+        '''y = a*b;  dy/da = b,  dy/db = a'''
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):
+            a, b = ctx.saved_tensors
+            return g * b, g * a
+
+Calling ``Mul.apply(x, y)`` runs ``forward`` and, when grad mode is on and an
+input requires grad, records a node: an instance of a class named like
+torch's (``MulBackward0``) that is both the ``ctx`` and the output's
+``grad_fn``.  Edges point one way only, output -> node -> inputs' nodes, so a
+dropped graph is freed by reference counting alone (no cycles).
+
+Built-in ops (``Op``) are written against the array API.  ``forward`` gets
+backend arrays.  ``backward`` gets the upstream gradient and the saved values
+either as arrays (an ordinary backward: fast, no graph) or, under
+``create_graph=True``, as Tensors, through ``namespace(g)`` which then returns
+an array-API view of minigrad's own differentiable ops.  So one formula gives
+first-order gradients at array speed and higher-order gradients for free.
+
+User-defined ``Function`` subclasses follow torch: forward and backward get
+Tensors, and backward is differentiable if it is written with minigrad ops.
+
+Gradients for broadcast inputs are summed back to the input's shape by the
+engine (one place, ``engine._sum_to``), so formulas never un-broadcast.
+"""
+from __future__ import annotations
+
+import itertools
+
+from .grad_mode import is_grad_enabled
+
+_next_seq = itertools.count().__next__   # creation order; backward runs newest first, as torch does
+
+BACKWARD_TWICE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+    "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second "
+    "time or if you need to access saved tensors after calling backward.")
+
+
+class _Version:
+    """A tensor's version counter, shared by the tensors that share its memory."""
+    __slots__ = ("value",)
+
+    def __init__(self):
+        self.value = 0
+
+
+class RemovableHandle:
+    def __init__(self, hooks: dict, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+class Node:
+    """A recorded call of a Function: torch's ``grad_fn`` and the ``ctx`` argument."""
+
+    _fn = None                  # the Function subclass this node belongs to
+    _array_level = False        # True for built-in Ops: backward works on arrays
+    next_functions = ()         # ((node or None, output_nr), ...) per positional input
+    needs_input_grad = ()
+    _saved = ()                 # resolved saved values; None once freed
+    _to_save = ()
+    _in_shapes = ()
+    _tensor_mode = False        # whether saved_tensors returns Tensors (set by the engine)
+    _pre_hooks = None           # {output_nr: {key: hook}} from Tensor.register_hook on outputs
+    _retained = None            # {output_nr: weakref to a tensor that called retain_grad()}
+    _hooks = None               # node hooks: fn(grad_inputs, grad_outputs)
+    _non_differentiable = ()
+    materialize_grads = True
+    _seq = -1
+    _num_outputs = 1
+    _out_meta = ()              # (shape, dtype, device) per output, for multi-output nodes
+
+    # -- the ctx API used inside forward/backward --
+    def save_for_backward(self, *values):
+        self._to_save = values
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_differentiable = outputs
+
+    def set_materialize_grads(self, value: bool):
+        self.materialize_grads = value
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(BACKWARD_TWICE)
+        from .._tensor import Tensor   # Tensor is defined above autograd users; see _tensor.py
+        out = []
+        for value, counter, version, source in saved:
+            if counter is not None and counter.value != version:
+                raise RuntimeError(_modified_message(self, value, source, counter.value, version))
+            if not self._tensor_mode or value is None:
+                out.append(value)
+            elif isinstance(source, Tensor):
+                out.append(source)
+            elif source is None:
+                out.append(Tensor._make(value))
+            else:   # an output of this node: rebuilt on demand, to keep no reference cycle
+                out.append(Tensor._make(value, self, source, counter))
+        return tuple(out)
+
+    saved_variables = saved_tensors
+
+    def _release(self):
+        """Free what forward saved (after a backward without retain_graph)."""
+        if self._saved:
+            self._saved = None
+
+    # -- introspection --
+    def name(self) -> str:
+        return type(self).__name__
+
+    def register_hook(self, fn):
+        if self._hooks is None:
+            self._hooks = {}
+        key = object()
+        self._hooks[key] = fn
+        return RemovableHandle(self._hooks, key)
+
+    def register_prehook(self, fn):
+        return self._add_pre_hook(0, fn)
+
+    def _add_pre_hook(self, output_nr, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        hooks = self._pre_hooks.setdefault(output_nr, {})
+        key = object()
+        hooks[key] = fn
+        return RemovableHandle(hooks, key)
+
+    @property
+    def metadata(self):
+        if "_metadata" not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    def __call__(self, *grads):
+        return self._fn.backward(self, *grads)
+
+
+class AccumulateGrad(Node):
+    """The node behind a leaf that requires grad: its 'backward' adds into ``variable.grad``."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self._seq = _next_seq()
+
+
+def _modified_message(node, value, source, now, expected):
+    shape = list(getattr(value, "shape", ()))
+    tname = _legacy_type_name(value)
+    where = ""
+    if isinstance(source, int):
+        where = f", which is output {source} of {node.name()},"
+    elif source is not None and source.grad_fn is not None:
+        where = f", which is output {source._output_nr} of {source.grad_fn.name()},"
+    return (f"one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{tname} {shape}]{where} is at version {now}; expected version {expected} "
+            f"instead. Hint: enable anomaly detection to find the operation that failed to compute its "
+            f"gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
+def _legacy_type_name(array) -> str:
+    from .._tensor import legacy_type_name
+    from .. import _backend
+    return legacy_type_name(_backend.dtype_name(array.dtype), _backend.device_of(array))
+
+
+class FunctionMeta(type):
+    """Gives every Function subclass its node class, named like torch's (``MulBackward0``)."""
+
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        node_name = attrs.get("node_name") or f"{name}Backward"
+        base = attrs.get("_node_base") or next(
+            (b._node_class for b in cls.__mro__[1:] if hasattr(b, "_node_class")), Node)
+        cls._node_class = type(node_name, (base,), {"_fn": cls, "_array_level": cls._array_level,
+                                                    "__module__": cls.__module__})
+
+
+class Function(metaclass=FunctionMeta):
+    """Base class for differentiable operations, as ``torch.autograd.Function``.
+
+    Subclass it with ``@staticmethod forward(ctx, *args)`` and
+    ``@staticmethod backward(ctx, *grad_outputs)`` and call ``YourFn.apply(...)``.
+    """
+
+    _array_level = False
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                  "autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .._tensor import Tensor
+        from .grad_mode import no_grad
+        ctx = cls._node_class()
+        record = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if record:
+            _record_inputs(ctx, args, Tensor)
+            results = []
+            for nr, o in enumerate(outs):
+                if isinstance(o, Tensor):
+                    if any(o is a for a in args):       # forward returned an input: give it its own identity
+                        o = Tensor._make(o._data, version=o._version_counter)
+                    if not any(o is n for n in ctx._non_differentiable) and o.dtype.is_floating_point:
+                        o.grad_fn, o._output_nr = ctx, nr
+                results.append(o)
+            outs = tuple(results)
+            _record_outputs(ctx, outs)
+            _resolve_saved(ctx, args, outs, Tensor, tensor_level=True)
+        ctx._tensor_mode = True
+        return outs[0] if single else outs
+
+
+class Op(Function):
+    """A built-in op: forward and backward written against the array API (see module docstring).
+
+    Positional arguments are operands (tensors or Python numbers) and get one
+    gradient each; non-tensor parameters (``dim``, ``keepdim``...) are keywords.
+    """
+
+    _array_level = True
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from .._tensor import Tensor
+        ctx = cls._node_class()
+        record = False
+        if is_grad_enabled():
+            for a in args:
+                if isinstance(a, Tensor) and a.requires_grad:
+                    record = True
+                    break
+        raw = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+        out = cls.forward(ctx, *raw, **kwargs)
+        if type(out) is tuple:
+            outs = tuple(Tensor._make(o) for o in out)
+        else:
+            outs = (Tensor._make(out),)
+        if record:
+            _record_inputs(ctx, args, Tensor)
+            for nr, o in enumerate(outs):
+                if not any(o._data is n for n in ctx._non_differentiable):
+                    o.grad_fn, o._output_nr = ctx, nr
+            _record_outputs(ctx, outs)
+            if ctx._to_save:
+                _resolve_saved(ctx, args, outs, Tensor, tensor_level=False)
+        return outs[0] if type(out) is not tuple else outs
+
+
+def _record_outputs(ctx, outs):
+    if len(outs) > 1:
+        ctx._num_outputs = len(outs)
+        ctx._out_meta = [(o._data.shape, o._data.dtype, o.device) for o in outs]
+
+
+def _record_inputs(ctx, args, Tensor):
+    """Fill the node's edges to its inputs: ``next_functions`` as torch shows them."""
+    ctx._seq = _next_seq()
+    edges, needs, shapes = [], [], []
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            edges.append(a._edge())
+            needs.append(True)
+            shapes.append(a._data.shape)
+        else:
+            edges.append((None, 0))
+            needs.append(False)
+            shapes.append(None)
+    ctx.next_functions = tuple(edges)
+    ctx.needs_input_grad = tuple(needs)
+    ctx._in_shapes = shapes
+
+
+def _resolve_saved(ctx, args, outs, Tensor, tensor_level):
+    """Turn what forward passed to save_for_backward into (value, version counter, version, source).
+
+    Inputs are remembered by Tensor (so create_graph can differentiate through
+    them); outputs by their index, and rebuilt on unpacking (a stored output
+    Tensor would point back at this node: a reference cycle).
+    """
+    saved = []
+    for s in ctx._to_save:
+        if s is None:
+            saved.append((None, None, 0, None))
+            continue
+        entry = None
+        for nr, o in enumerate(outs):
+            if s is (o if tensor_level else o._data):
+                entry = (o._data, o._version_counter, o._version_counter.value, nr)
+                break
+        if entry is None:
+            for a in args:
+                if isinstance(a, Tensor) and s is (a if tensor_level else a._data):
+                    entry = (a._data, a._version_counter, a._version_counter.value, a)
+                    break
+        if entry is None:   # an intermediate value computed in forward: a constant for backward
+            entry = (s._data if tensor_level and isinstance(s, Tensor) else s, None, 0, None)
+        saved.append(entry)
+    ctx._saved = saved
+    ctx._to_save = ()
+
+
+def once_differentiable(fn):
+    """Marks a backward that cannot itself be differentiated (accepted for torch compatibility)."""
+    return fn
+
