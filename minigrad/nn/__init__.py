@@ -1,0 +1,1 @@
+"""minigrad.nn: as ``torch.nn`` (being written)."""

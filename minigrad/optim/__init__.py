@@ -1,0 +1,1 @@
+"""minigrad.optim: as ``torch.optim`` (being written)."""

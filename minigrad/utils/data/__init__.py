@@ -1,0 +1,1 @@
+"""minigrad.utils.data: as ``torch.utils.data`` (being written)."""
