@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from . import _backend, _dtype, _ops
-from .autograd import engine
+from .autograd import engine, function
 from .autograd.function import AccumulateGrad, RemovableHandle, _Version
 from .autograd.grad_mode import is_grad_enabled, no_grad
 
@@ -97,7 +97,14 @@ class Tensor:
         if type(data) is not np.ndarray and isinstance(data, np.generic):
             data = np.asarray(data)          # NumPy reductions return scalars; keep 0-d arrays
         t = object.__new__(cls)
-        t._init(data, grad_fn, output_nr, version)
+        t._data = data
+        t._requires_grad = False
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._grad = None
+        t._version_counter = version if version is not None else _Version()
+        t._retains_grad = False
+        t._hooks = t._post_acc_hooks = t._grad_acc = t._base = None
         return t
 
     # ============================================================ attributes ==
@@ -1089,6 +1096,9 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from ._factories import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+engine.Tensor = function.Tensor = Tensor   # the autograd modules sit below Tensor in the import order
 
 
 class _ValuesIndices(tuple):

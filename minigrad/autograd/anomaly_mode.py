@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import threading
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = False
+
+
+_state = _State()
 
 
 def is_anomaly_enabled() -> bool:
-    return getattr(_state, "enabled", False)
+    return _state.enabled
 
 
 class set_detect_anomaly:
@@ -33,3 +37,25 @@ class detect_anomaly(set_detect_anomaly):
         self.prev = is_anomaly_enabled()
         _state.enabled = True
         return self
+
+
+def record_trace(node):
+    """Remember where a node was created, for the error message (only while anomaly mode is on)."""
+    import traceback
+    node._trace = "".join(traceback.format_stack()[:-3])
+
+
+def check_nan(node, grads):
+    """Raise if a backward produced NaN, naming the forward op that created the node."""
+    from .. import _backend
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        data = getattr(g, "_data", g)
+        xp = _backend.array_namespace(data)
+        if bool(xp.any(xp.isnan(data))):
+            msg = f"Function '{node.name()}' returned nan values in its {i}th output."
+            trace = getattr(node, "_trace", None)
+            if trace:
+                msg += "\nTraceback of the forward call that created it:\n" + trace
+            raise RuntimeError(msg)

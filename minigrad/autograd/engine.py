@@ -16,13 +16,16 @@ from __future__ import annotations
 import heapq
 import warnings
 
+from . import anomaly_mode as _anomaly
 from .function import AccumulateGrad
 from .grad_mode import _set as _set_grad_mode, is_grad_enabled
 from .. import _backend
 
 
+Tensor = None   # minigrad.Tensor; _tensor.py (which imports this module) fills it in
+
+
 def _tensor_cls():
-    from .._tensor import Tensor   # the engine sits below Tensor in the import order
     return Tensor
 
 
@@ -43,7 +46,6 @@ def _sum_to(g, shape):
 def namespace(x):
     """Array namespace for a backward formula: the array library for arrays, minigrad's
     own differentiable ops for Tensors (under create_graph)."""
-    Tensor = _tensor_cls()
     if isinstance(x, Tensor):
         from .._tensor_namespace import tensor_namespace
         return tensor_namespace
@@ -55,7 +57,6 @@ def _add(a, b):
 
 
 def _make_root_grads(tensors, grads, create_graph):
-    Tensor = _tensor_cls()
     out = []
     for i, (t, g) in enumerate(zip(tensors, grads)):
         if g is None:
@@ -88,7 +89,6 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     With ``accumulate``, leaves' ``.grad`` are updated (only those in
     ``inputs`` when given).  Returns the gradients reaching ``inputs``.
     """
-    Tensor = _tensor_cls()
     for i, t in enumerate(tensors):
         if not t.requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
@@ -102,17 +102,16 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             targets.setdefault(t._edge(), []).append(k)
 
     # 1. Count, for every node reachable from the roots, how many edges lead into it.
-    pending = {}
-    stack = [node for node, _ in roots]
-    seen = set(stack)
+    pending = {node: 0 for node, _ in roots}
+    stack = list(pending)
     while stack:
-        node = stack.pop()
-        for child, _ in node.next_functions:
+        for child, _ in stack.pop().next_functions:
             if child is None:
                 continue
-            pending[child] = pending.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
+            if child in pending:
+                pending[child] += 1
+            else:
+                pending[child] = 1
                 stack.append(child)
 
     needed = _nodes_leading_to(roots, targets, pending) if inputs is not None else None
@@ -121,10 +120,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     buffers = {}
     for (node, nr), g in zip(roots, grads):
         _accumulate_into(buffers, node, nr, g)
-    ready = []
-    for node in {id(n): n for n, _ in roots}.values():
-        if pending.get(node, 0) == 0:
-            heapq.heappush(ready, (-node._seq, id(node), node))
+    ready = [(-node._seq, id(node), node) for node, count in pending.items() if count == 0]
+    heapq.heapify(ready)
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
     prev_mode = is_grad_enabled()
@@ -134,24 +131,31 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             node = heapq.heappop(ready)[2]
             node_grads = buffers.pop(node, None)
             if node_grads is not None:
-                node_grads = _run_pre_hooks(node, node_grads, create_graph)
-                for nr, g in enumerate(node_grads):
-                    for k in targets.get((node, nr), ()):
-                        captured[k] = g
+                if node._pre_hooks is not None or node._retained is not None or type(node) is AccumulateGrad:
+                    node_grads = _run_pre_hooks(node, node_grads, create_graph)
+                if targets:
+                    for nr, g in enumerate(node_grads):
+                        for k in targets.get((node, nr), ()):
+                            captured[k] = g
                 if type(node) is AccumulateGrad:
                     if accumulate and (inputs is None or (node, 0) in targets):
                         _accumulate_leaf(node.variable, node_grads[0], create_graph)
                 elif needed is None or node in needed:
                     in_grads = _call_backward(node, node_grads, create_graph)
-                    if not retain_graph:
-                        node._release()
+                    if not retain_graph and node._saved:
+                        node._saved = None       # free what forward saved
                     for (child, nr), g in zip(node.next_functions, in_grads):
-                        if child is not None and g is not None:
-                            _accumulate_into(buffers, child, nr, g)
+                        if g is not None and child is not None:
+                            slots = buffers.get(child)
+                            if slots is None and nr == 0 and child._num_outputs == 1:
+                                buffers[child] = [g]
+                            else:
+                                _accumulate_into(buffers, child, nr, g)
             for child, _ in node.next_functions:
                 if child is not None:
-                    pending[child] -= 1
-                    if pending[child] == 0:
+                    count = pending[child] - 1
+                    pending[child] = count
+                    if count == 0:
                         heapq.heappush(ready, (-child._seq, id(child), child))
     finally:
         _set_grad_mode(prev_mode)
@@ -167,7 +171,7 @@ def _nodes_leading_to(roots, targets, pending):
     """Nodes from which some target can be reached; only these need to run for autograd.grad."""
     target_nodes = {node for node, _ in targets}
     order, counts = [], dict(pending)
-    stack = [n for n in {id(n): n for n, _ in roots}.values() if counts.get(n, 0) == 0]
+    stack = [n for n, c in counts.items() if c == 0]
     while stack:                       # Kahn's algorithm: a topological order
         node = stack.pop()
         order.append(node)
@@ -195,14 +199,13 @@ def _accumulate_into(buffers, node, nr, g):
 
 def _run_pre_hooks(node, grads, create_graph):
     """Tensor hooks registered on this node's outputs, then retain_grad, as torch orders them."""
-    if node._pre_hooks is None and node._retained is None and getattr(node, "variable", None) is None:
-        return grads
-    Tensor = _tensor_cls()
-    grads = list(grads)
     if type(node) is AccumulateGrad:
         hooks = {0: node.variable._hooks} if node.variable._hooks else {}
     else:
         hooks = node._pre_hooks or {}
+    if not hooks and node._retained is None:
+        return grads
+    grads = list(grads)
     for nr, hs in hooks.items():
         for hook in list(hs.values()):
             if grads[nr] is None:
@@ -220,16 +223,14 @@ def _run_pre_hooks(node, grads, create_graph):
 
 def _call_backward(node, grads, create_graph):
     """Call one node's backward and bring the results to its inputs' shapes."""
-    Tensor = _tensor_cls()
-    fn = node._fn
     tensor_level = not node._array_level
     node._tensor_mode = create_graph or tensor_level
-    if node.materialize_grads and any(g is None for g in grads):
+    if node.materialize_grads and node._num_outputs > 1 and any(g is None for g in grads):
         grads = [_zeros_for(node, nr, create_graph) if g is None else g for nr, g in enumerate(grads)]
     if tensor_level and not create_graph:
         grads = [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads]
-    result = fn.backward(node, *grads)
-    if not isinstance(result, tuple):
+    result = node._fn.backward(node, *grads)
+    if type(result) is not tuple:
         result = (result,)
     n_in = len(node.next_functions)
     if len(result) != n_in:
@@ -248,17 +249,25 @@ def _call_backward(node, grads, create_graph):
                 g = g._data
         elif create_graph:
             g = Tensor._make(g)
-        if tuple(g.shape) != shape:
-            try:
-                g = _sum_to(g, shape)
-            except Exception:
-                raise RuntimeError(f"Function {node.name()} returned an invalid gradient - got "
-                                   f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
+        if g.shape != shape:
+            g = _to_input_shape(node, g, shape)
         out.append(g)
     if node._hooks:
         for hook in list(node._hooks.values()):
             hook(tuple(out), tuple(grads))
+    if _anomaly.is_anomaly_enabled():
+        _anomaly.check_nan(node, out)
     return out
+
+
+def _to_input_shape(node, g, shape):
+    if tuple(g.shape) == shape:
+        return g
+    try:
+        return _sum_to(g, shape)
+    except Exception:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient - got "
+                           f"{list(g.shape)} but expected shape compatible with {list(shape)}") from None
 
 
 def _zeros_for(node, nr, create_graph):
@@ -271,7 +280,6 @@ def _zeros_for(node, nr, create_graph):
 
 def _accumulate_leaf(t, g, create_graph):
     """Add ``g`` into ``t.grad``: in place on the existing object, as torch does, unless a graph is wanted."""
-    Tensor = _tensor_cls()
     if isinstance(g, Tensor):
         if g._data.dtype != t._data.dtype:
             g = g.to(t.dtype)

@@ -40,8 +40,12 @@ from __future__ import annotations
 
 import itertools
 
-from .grad_mode import is_grad_enabled
+from . import anomaly_mode as _anomaly
+from .grad_mode import _state as _grad_state, is_grad_enabled
 
+Tensor = None   # minigrad.Tensor; _tensor.py (which imports this module) fills it in
+
+_NO_EDGE = (None, 0)                      # next_functions entry of an input that needs no gradient
 _next_seq = itertools.count().__next__   # creation order; backward runs newest first, as torch does
 
 BACKWARD_TWICE = (
@@ -102,7 +106,6 @@ class Node:
         saved = self._saved
         if saved is None:
             raise RuntimeError(BACKWARD_TWICE)
-        from .._tensor import Tensor   # Tensor is defined above autograd users; see _tensor.py
         out = []
         for value, counter, version, source in saved:
             if counter is not None and counter.value != version:
@@ -218,7 +221,6 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
         from .grad_mode import no_grad
         ctx = cls._node_class()
         record = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
@@ -254,20 +256,28 @@ class Op(Function):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from .._tensor import Tensor
+        # The hot path of every op: kept free of helper calls when nothing is recorded.
         ctx = cls._node_class()
+        raw = []
         record = False
-        if is_grad_enabled():
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a._data)
+                if a._requires_grad or a.grad_fn is not None:
                     record = True
-                    break
-        raw = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+            else:
+                raw.append(a)
+        record = record and _grad_state.enabled
         out = cls.forward(ctx, *raw, **kwargs)
-        if type(out) is tuple:
-            outs = tuple(Tensor._make(o) for o in out)
-        else:
-            outs = (Tensor._make(out),)
+        if type(out) is not tuple:
+            result = Tensor._make(out)
+            if record:
+                _record_inputs(ctx, args, Tensor)
+                result.grad_fn = ctx
+                if ctx._to_save:
+                    _resolve_saved(ctx, args, (result,), Tensor, tensor_level=False)
+            return result
+        outs = tuple(Tensor._make(o) for o in out)
         if record:
             _record_inputs(ctx, args, Tensor)
             for nr, o in enumerate(outs):
@@ -276,7 +286,7 @@ class Op(Function):
             _record_outputs(ctx, outs)
             if ctx._to_save:
                 _resolve_saved(ctx, args, outs, Tensor, tensor_level=False)
-        return outs[0] if type(out) is not tuple else outs
+        return outs
 
 
 def _record_outputs(ctx, outs):
@@ -288,14 +298,16 @@ def _record_outputs(ctx, outs):
 def _record_inputs(ctx, args, Tensor):
     """Fill the node's edges to its inputs: ``next_functions`` as torch shows them."""
     ctx._seq = _next_seq()
+    if _anomaly._state.enabled:
+        _anomaly.record_trace(ctx)
     edges, needs, shapes = [], [], []
     for a in args:
-        if isinstance(a, Tensor) and a.requires_grad:
+        if isinstance(a, Tensor) and (a._requires_grad or a.grad_fn is not None):
             edges.append(a._edge())
             needs.append(True)
             shapes.append(a._data.shape)
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
             needs.append(False)
             shapes.append(None)
     ctx.next_functions = tuple(edges)
