@@ -6,6 +6,11 @@ _ops, _tensor, _factories, nn, optim, utils.data.
 """
 from __future__ import annotations
 
+import warnings as _warnings
+
+# torch computes log(0) = -inf, x/0 = inf silently; NumPy would warn from inside minigrad's ops.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"minigrad\.")
+
 from . import _dtype
 from ._backend import device
 from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype, int8, int16, int32,

@@ -58,7 +58,7 @@ class Rsub(Op):
     node_name = "RsubBackward1"
 
     @staticmethod
-    def forward(ctx, a, c):
+    def forward(ctx, a, *, c):
         return c - a
 
     @staticmethod
@@ -844,6 +844,10 @@ class Bmm(Matmul):
 
 class BatchedMatmul(Matmul):
     node_name = "UnsafeViewBackward0"
+
+
+class VecMat(Matmul):
+    node_name = "SqueezeBackward4"
 
 
 class Addmm(Op):

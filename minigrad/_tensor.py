@@ -463,7 +463,7 @@ class Tensor:
     def __rsub__(self, other):
         if isinstance(other, _SCALAR_TYPES):
             a, c = _promote(self, other, False)
-            return _ops.Rsub.apply(a, c)
+            return _ops.Rsub.apply(a, c=c)
         return self._binary(_ops.Sub, other, reflected=True)
 
     def __mul__(self, other):
@@ -923,6 +923,9 @@ class Tensor:
         if vt and value.device != self.device:
             _device_mismatch(self, value)
         if is_grad_enabled() and (self.requires_grad or (vt and value.requires_grad)):
+            if self.grad_fn is None and self._requires_grad:    # self[index] is a view of this leaf
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place operation.")
             v = value.to(self.dtype) if vt else value
             self._inplace_with_history(lambda old: _ops.IndexPut.apply(old, v, index=index))
             return
@@ -973,6 +976,11 @@ class Tensor:
         self._data[...] = result._data
         self._version_counter.value += 1
         self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
+        node = self.grad_fn
+        if node is not None and node._saved:   # a saved output is now self: track self's memory and version
+            node._saved = [(self._data, self._version_counter, self._version_counter.value, src)
+                           if isinstance(src, int) and src == self._output_nr else (v, c, ver, src)
+                           for v, c, ver, src in node._saved]
         return self
 
     def _inplace(self, compute, *others):
@@ -1179,6 +1187,8 @@ def _promote(a, other, other_is_tensor):
         a = _cast(a, dt)
     if isinstance(other, bool) and dt is not _dtype.bool_:
         other = int(other)
+    elif isinstance(other, int) and dt._rank == 1 and dt.itemsize < 8:
+        other = int(np.array(other, dtype=np.int64).astype(dt.name))   # wraps around, as torch's C++ cast does
     return a, other
 
 
@@ -1347,6 +1357,8 @@ def matmul(a, b):
         return _ops.Mv.apply(a, b)
     if a.ndim == 2 and b.ndim == 2:
         return _ops.Matmul.apply(a, b)
+    if a.ndim == 1 and b.ndim == 2:
+        return _ops.VecMat.apply(a, b)
     return _ops.BatchedMatmul.apply(a, b)
 
 
