@@ -21,43 +21,42 @@ PRECISION = 4
 
 
 class _Formatter:
+    """One format for all elements; the width counts only the nonzero finite values (as torch's)."""
+
     def __init__(self, values: np.ndarray):
-        self.kind = values.dtype.kind
-        self.sci = False
+        self.floating = values.dtype.kind == "f"
         self.int_mode = True
-        if self.kind == "b":
-            self.width = max((len(str(bool(v))) for v in values.flat), default=1)
-            return
-        if self.kind in "iu":
-            self.width = max((len(str(v)) for v in values.flat), default=1)
+        self.sci = False
+        self.width = 1
+        if not self.floating:
+            self.width = max((len(self._plain(v)) for v in values.flat), default=1)
             return
         finite = values[np.isfinite(values) & (values != 0)].astype(np.float64)
-        if finite.size:
-            absv = np.abs(finite)
-            lo, hi = absv.min(), absv.max()
-            self.int_mode = bool(np.all(np.ceil(finite) == finite))
-            if self.int_mode:
-                self.sci = hi / lo > 1000 or hi > 1e8
-            else:
-                self.sci = hi / lo > 1000 or hi > 1e8 or lo < 1e-4
-        self.width = max((len(self._fmt(v)) for v in values.flat), default=1)
+        if not finite.size:
+            return
+        absv = np.abs(finite)
+        lo, hi = absv.min(), absv.max()
+        self.int_mode = bool(np.all(np.ceil(finite) == finite))
+        if self.int_mode:
+            self.sci = hi / lo > 1000.0 or hi > 1.0e8
+        else:
+            self.sci = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        self.width = max(len(self._fmt(float(v))) for v in finite)
 
-    def _fmt(self, v) -> str:
-        if self.kind == "b":
-            return str(bool(v))
-        if self.kind in "iu":
-            return str(int(v))
-        v = float(v)
-        if not math.isfinite(v):
-            return str(v)
+    @staticmethod
+    def _plain(v) -> str:
+        return str(bool(v)) if isinstance(v, (bool, np.bool_)) else str(int(v))
+
+    def _fmt(self, v: float) -> str:
         if self.sci:
             return f"{v:.{PRECISION}e}"
         if self.int_mode:
-            return f"{v:.0f}."
+            return f"{v:.0f}" + ("" if math.isinf(v) or math.isnan(v) else ".")
         return f"{v:.{PRECISION}f}"
 
     def format(self, v) -> str:
-        return self._fmt(v).rjust(self.width)
+        text = self._fmt(float(v)) if self.floating else self._plain(v)
+        return text.rjust(self.width)
 
 
 def _summarized(a: np.ndarray) -> bool:
@@ -100,31 +99,40 @@ def _nested(a, fmt, indent, summarize):
     return "[" + sep.join(rows) + "]"
 
 
+def _add_suffixes(text, suffixes, indent):
+    """Append ``, dtype=...`` etc., moving one to a new line when it would pass the line width."""
+    last_line_len = len(text) - text.rfind("\n") + 1
+    for suffix in suffixes:
+        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+            text += ",\n" + " " * indent + suffix
+            last_line_len = indent + len(suffix)
+        else:
+            text += ", " + suffix
+            last_line_len += len(suffix) + 2
+    return text + ")"
+
+
 def tensor_repr(t, prefix="tensor(") -> str:
     a = _backend.to_numpy(t._data)
     indent = len(prefix)
+    name = t.dtype.name
     suffixes = []
-    if a.size == 0 and a.shape != (0,):
-        body = "[]"
-        suffixes.append(f"size={tuple(a.shape)}")
-    elif a.size == 0:
-        body = "[]"
-    else:
-        summarize = _summarized(a)
-        fmt = _Formatter(_edges(a, summarize))
-        body = _nested(a, fmt, indent, summarize)
     dev = t.device
     if dev.type != "cpu":
         suffixes.append(f"device='{dev}'")
-    name = t.dtype.name
-    default_shown = {"float32", "int64", "bool"}
-    if name not in default_shown or (a.size == 0 and name != "float32"):
-        suffixes.append(f"dtype=minigrad.{name}")
+    if a.size == 0:
+        body = "[]"
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+        if name != "float32":                 # nothing to infer the dtype from
+            suffixes.append(f"dtype=minigrad.{name}")
+    else:
+        summarize = _summarized(a)
+        body = _nested(a, _Formatter(_edges(a, summarize)), indent, summarize)
+        if name not in ("float32", "int64", "bool"):
+            suffixes.append(f"dtype=minigrad.{name}")
     if t.grad_fn is not None:
         suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
-    out = prefix + body
-    for s in suffixes:
-        out += ", " + s
-    return out + ")"
+    return _add_suffixes(prefix + body, suffixes, indent)
