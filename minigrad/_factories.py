@@ -72,7 +72,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     """A new tensor holding a copy of ``data``; dtype inferred as torch does (Python floats -> float32)."""
     host, from_python = _to_host(data)
     name = dtype.name if dtype is not None else _default_dtype_of(host, from_python)
-    return _finish(_backend.asarray(host, _backend.as_device(device), name, copy=True), requires_grad)
+    dev = _backend.as_device(device if device is not None else _default_device)
+    return _finish(_backend.asarray(host, dev, name, copy=True), requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
