@@ -24,6 +24,7 @@ from ._factories import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntT
 from ._random import Generator, manual_seed, seed
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd, cuda, nn, optim, utils
+from .serialization import load, save
 
 float, double, half, long, int, short = (_ALIASES[k] for k in ("float", "double", "half", "long", "int", "short"))
 
@@ -85,4 +86,4 @@ __all__ = ["Tensor", "Size", "dtype", "device", "tensor", "as_tensor", "from_num
            "set_grad_enabled", "is_grad_enabled", "inference_mode", "cat", "concat", "concatenate", "stack",
            "where", "maximum", "minimum", "matmul", "mm", "bmm", "is_tensor", "is_floating_point",
            "result_type", "promote_types", "greater", "less", "greater_equal", "less_equal", "not_equal",
-           "set_num_threads", "get_num_threads", "autograd", "cuda", "nn", "optim", "utils", *_FUNCTIONS]
+           "set_num_threads", "get_num_threads", "autograd", "cuda", "nn", "optim", "utils", "save", "load", *_FUNCTIONS]

@@ -41,6 +41,8 @@ def cuda_is_available() -> bool:
 
 def _import_strict():
     import array_api_strict
+    if (array_api_strict, "float32") not in _to_backend:
+        _register(array_api_strict)
     return array_api_strict
 
 
@@ -135,7 +137,8 @@ def _native_device(xp, dev: device):
 
 _NAMES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
 _to_backend: dict = {}     # (xp, name) -> backend dtype
-_from_backend: dict = {}   # backend dtype -> name
+_from_backend: dict = {}   # non-NumPy backend dtype -> name (NumPy dtypes carry their name)
+_NUMPY_NAMES = frozenset(_NAMES)
 
 
 def _register(xp):
@@ -143,7 +146,8 @@ def _register(xp):
         bd = np.dtype(name) if xp is np or xp is _cupy else getattr(xp, name, None)
         if bd is not None:
             _to_backend[(xp, name)] = bd
-            _from_backend[bd] = name
+            if not isinstance(bd, np.dtype):
+                _from_backend[bd] = name
 
 
 _register(np)
@@ -161,10 +165,14 @@ def backend_dtype(xp, name: str):
 
 def dtype_name(backend_dt) -> str:
     """Name (``'float32'``...) of a backend dtype."""
-    try:
-        return _from_backend[backend_dt]
-    except KeyError:
-        raise TypeError(f"minigrad does not support arrays of dtype {backend_dt}") from None
+    if isinstance(backend_dt, np.dtype):       # NumPy and CuPy
+        if backend_dt.name in _NUMPY_NAMES:
+            return backend_dt.name
+    else:
+        name = _from_backend.get(backend_dt)
+        if name is not None:
+            return name
+    raise TypeError(f"minigrad does not support arrays of dtype {backend_dt}")
 
 
 # ---------------------------------------------------------- array creation --
