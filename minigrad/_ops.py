@@ -78,8 +78,9 @@ class Mul(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = g * b if ctx.needs_input_grad[0] else None
-        gb = g * a if ctx.needs_input_grad[1] else None
+        need_a, need_b = ctx.needs_input_grad
+        ga = g * b if need_a else None
+        gb = g * a if need_b else None
         return ga, gb
 
 
@@ -95,8 +96,9 @@ class Div(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = g / b if ctx.needs_input_grad[0] else None
-        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        need_a, need_b = ctx.needs_input_grad
+        ga = g / b if need_a else None
+        gb = -g * a / (b * b) if need_b else None
         return ga, gb
 
 
@@ -863,6 +865,7 @@ class Addmm(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         xp = namespace(g)
-        ga = xp.matmul(g, xp.matrix_transpose(b)) if ctx.needs_input_grad[1] else None
-        gb = xp.matmul(xp.matrix_transpose(a), g) if ctx.needs_input_grad[2] else None
+        _, need_a, need_b = ctx.needs_input_grad
+        ga = xp.matmul(g, xp.matrix_transpose(b)) if need_a else None
+        gb = xp.matmul(xp.matrix_transpose(a), g) if need_b else None
         return g, ga, gb

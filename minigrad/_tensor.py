@@ -61,8 +61,14 @@ def _check_float_for_grad(dt, constructor=False):
 
 
 class Tensor:
+    # Set on every tensor: slots.  Rarely set: class-level defaults, overridden per instance.
     __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_version_counter",
-                 "_retains_grad", "_hooks", "_post_acc_hooks", "_grad_acc", "_base", "__weakref__", "__dict__")
+                 "__weakref__", "__dict__")
+    _retains_grad = False
+    _hooks = None            # leaf tensor hooks {key: fn}
+    _post_acc_hooks = None
+    _grad_acc = None         # weak reference to this leaf's AccumulateGrad node
+    _base = None             # the tensor this one is a view of
 
     # NumPy defers to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__)
     __array_priority__ = 1000
@@ -85,11 +91,6 @@ class Tensor:
         self._output_nr = output_nr
         self._grad = None
         self._version_counter = version if version is not None else _Version()
-        self._retains_grad = False
-        self._hooks = None
-        self._post_acc_hooks = None
-        self._grad_acc = None
-        self._base = None
 
     @classmethod
     def _make(cls, data, grad_fn=None, output_nr=0, version=None):
@@ -103,8 +104,6 @@ class Tensor:
         t._output_nr = output_nr
         t._grad = None
         t._version_counter = version if version is not None else _Version()
-        t._retains_grad = False
-        t._hooks = t._post_acc_hooks = t._grad_acc = t._base = None
         return t
 
     # ============================================================ attributes ==
@@ -413,8 +412,11 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if create_graph or inputs is not None:
+            from .autograd import backward
+            backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        else:   # the common case, without autograd.backward's argument juggling
+            engine.run_backward((self,), (gradient,), bool(retain_graph), False)
 
     # ================================================================ dims ==
     def _dim(self, dim, ndim=None):

@@ -14,6 +14,7 @@ so the backward formulas record a graph of their own.
 from __future__ import annotations
 
 import heapq
+import math
 import warnings
 
 from . import anomaly_mode as _anomaly
@@ -52,20 +53,16 @@ def namespace(x):
     return _backend.array_namespace(x)
 
 
-def _add(a, b):
-    return b if a is None else a + b
-
-
 def _make_root_grads(tensors, grads, create_graph):
     out = []
     for i, (t, g) in enumerate(zip(tensors, grads)):
         if g is None:
-            if t.numel() != 1:
+            data = t._data
+            if data.shape and math.prod(data.shape) != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not t.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
-            xp = _backend.array_namespace(t._data)
-            g = xp.ones_like(t._data)
+            g = _backend.array_namespace(data).ones_like(data)
         else:
             if not isinstance(g, Tensor):
                 g = Tensor(g) if not hasattr(g, "shape") else Tensor._make(_backend.asarray(g, t.device))
@@ -145,13 +142,19 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     if not retain_graph and node._saved:
                         node._saved = None       # free what forward saved
                     for (child, nr), g in zip(node.next_functions, in_grads):
-                        if g is not None and child is not None:
-                            slots = buffers.get(child)
-                            if slots is None and nr == 0 and child._num_outputs == 1:
+                        if child is None:
+                            continue
+                        if g is not None:
+                            if nr == 0 and child._num_outputs == 1 and child not in buffers:
                                 buffers[child] = [g]
                             else:
                                 _accumulate_into(buffers, child, nr, g)
-            for child, _ in node.next_functions:
+                        count = pending[child] - 1
+                        pending[child] = count
+                        if count == 0:
+                            heapq.heappush(ready, (-child._seq, id(child), child))
+                    continue
+            for child, _ in node.next_functions:      # a node that did not run still releases its inputs
                 if child is not None:
                     count = pending[child] - 1
                     pending[child] = count
@@ -240,8 +243,8 @@ def _call_backward(node, grads, create_graph):
             raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                f"(expected {n_in}, got {len(result)})")
     out = []
-    for needs, shape, g in zip(node.needs_input_grad, node._in_shapes, result):
-        if not needs or g is None:
+    for shape, g in zip(node._in_shapes, result):
+        if shape is None or g is None:
             out.append(None)
             continue
         if isinstance(g, Tensor):

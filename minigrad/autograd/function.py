@@ -77,7 +77,6 @@ class Node:
     _fn = None                  # the Function subclass this node belongs to
     _array_level = False        # True for built-in Ops: backward works on arrays
     next_functions = ()         # ((node or None, output_nr), ...) per positional input
-    needs_input_grad = ()
     _saved = ()                 # resolved saved values; None once freed
     _to_save = ()
     _in_shapes = ()
@@ -90,6 +89,11 @@ class Node:
     _seq = -1
     _num_outputs = 1
     _out_meta = ()              # (shape, dtype, device) per output, for multi-output nodes
+
+    @property
+    def needs_input_grad(self):
+        """Per positional input: does it need a gradient?  (Its shape was recorded only if so.)"""
+        return tuple(shape is not None for shape in self._in_shapes)
 
     # -- the ctx API used inside forward/backward --
     def save_for_backward(self, *values):
@@ -300,18 +304,21 @@ def _record_inputs(ctx, args, Tensor):
     ctx._seq = _next_seq()
     if _anomaly._state.enabled:
         _anomaly.record_trace(ctx)
-    edges, needs, shapes = [], [], []
+    edges, shapes = [], []
     for a in args:
-        if isinstance(a, Tensor) and (a._requires_grad or a.grad_fn is not None):
-            edges.append(a._edge())
-            needs.append(True)
-            shapes.append(a._data.shape)
-        else:
-            edges.append(_NO_EDGE)
-            needs.append(False)
-            shapes.append(None)
+        if isinstance(a, Tensor):
+            fn = a.grad_fn
+            if fn is not None:
+                edges.append((fn, a._output_nr))
+                shapes.append(a._data.shape)
+                continue
+            if a._requires_grad:
+                edges.append(a._edge())
+                shapes.append(a._data.shape)
+                continue
+        edges.append(_NO_EDGE)
+        shapes.append(None)
     ctx.next_functions = tuple(edges)
-    ctx.needs_input_grad = tuple(needs)
     ctx._in_shapes = shapes
 
 
@@ -327,19 +334,19 @@ def _resolve_saved(ctx, args, outs, Tensor, tensor_level):
         if s is None:
             saved.append((None, None, 0, None))
             continue
-        entry = None
-        for nr, o in enumerate(outs):
-            if s is (o if tensor_level else o._data):
-                entry = (o._data, o._version_counter, o._version_counter.value, nr)
+        for a in args:
+            if isinstance(a, Tensor) and s is (a if tensor_level else a._data):
+                counter = a._version_counter
+                saved.append((a._data, counter, counter.value, a))
                 break
-        if entry is None:
-            for a in args:
-                if isinstance(a, Tensor) and s is (a if tensor_level else a._data):
-                    entry = (a._data, a._version_counter, a._version_counter.value, a)
+        else:
+            for nr, o in enumerate(outs):
+                if s is (o if tensor_level else o._data):
+                    counter = o._version_counter
+                    saved.append((o._data, counter, counter.value, nr))
                     break
-        if entry is None:   # an intermediate value computed in forward: a constant for backward
-            entry = (s._data if tensor_level and isinstance(s, Tensor) else s, None, 0, None)
-        saved.append(entry)
+            else:   # an intermediate value computed in forward: a constant for backward
+                saved.append((s._data if tensor_level and isinstance(s, Tensor) else s, None, 0, None))
     ctx._saved = saved
     ctx._to_save = ()
 
