@@ -218,12 +218,58 @@ def to_device(a, dev: device):
 
 # --------------------------------------------------- what the API lacks --
 
-def zeros(shape, like):
-    """Zeros of ``like``'s dtype on ``like``'s device."""
+def scalar_to_array(x):
+    """NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays: give a 0-d array back."""
+    return np.asarray(x) if isinstance(x, np.generic) else x
+
+
+def full(shape, value, like):
+    """An array of ``value`` with ``like``'s dtype, on ``like``'s device."""
     xp = array_namespace(like)
     if xp is np or xp is _cupy:
+        return xp.full(shape, value, dtype=like.dtype)
+    return xp.full(shape, value, dtype=like.dtype, device=like.device)
+
+
+def zeros(shape, like):
+    xp = array_namespace(like)
+    if xp is np or xp is _cupy:           # np.zeros gets pre-zeroed pages; np.full writes every byte
         return xp.zeros(shape, dtype=like.dtype)
-    return xp.zeros(shape, dtype=like.dtype, device=like.device)
+    return full(shape, 0, like)
+
+
+def arange(n, like, dtype=None):
+    """0, 1, ..., n-1 on ``like``'s device (``dtype``: a backend dtype; default ``like``'s)."""
+    xp = array_namespace(like)
+    dt = like.dtype if dtype is None else dtype
+    if xp is np or xp is _cupy:
+        return xp.arange(n, dtype=dt)
+    return xp.arange(n, dtype=dt, device=like.device)
+
+
+def is_contiguous(a) -> bool:
+    """Row-major without gaps (NumPy/CuPy strides); the array API has no strides: always True there."""
+    flags = getattr(a, "flags", None)
+    return True if flags is None else bool(flags.c_contiguous)
+
+
+def contiguous_copy(a):
+    """A row-major copy (a plain copy where there are no strides)."""
+    xp = array_namespace(a)
+    if xp is np or xp is _cupy:
+        return xp.ascontiguousarray(a)
+    return xp.asarray(a, copy=True)
+
+
+def reshapes_without_copy(a, shape) -> bool:
+    """Whether ``a`` can be viewed with ``shape`` (torch's ``view`` rule)."""
+    if is_contiguous(a) or not hasattr(a, "strides"):
+        return True
+    try:
+        a.reshape(shape, copy=False)
+        return True
+    except ValueError:
+        return False
 
 
 def scatter_add(target, index, values):

@@ -13,6 +13,7 @@ these in Python, so it needs no backward of its own.
 from __future__ import annotations
 
 import math
+import warnings
 
 from . import _backend
 from .autograd.engine import namespace
@@ -397,6 +398,51 @@ class Where(Op):
         return xp.where(cond, g, 0.0), xp.where(cond, 0.0, g)
 
 
+class Floor(Op):
+    """y = floor a;  dy/da = 0 (piecewise constant)"""
+    node_name = "FloorBackward0"
+    _fn_name = "floor"
+
+    @staticmethod
+    def forward(ctx, a):
+        return getattr(_xp(a), ctx._fn._fn_name)(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return namespace(g).zeros_like(g)
+
+
+class Ceil(Floor):
+    """y = ceil a;  dy/da = 0"""
+    node_name = "CeilBackward0"
+    _fn_name = "ceil"
+
+
+class Round(Floor):
+    """y = a rounded half to even;  dy/da = 0"""
+    node_name = "RoundBackward0"
+    _fn_name = "round"
+
+
+class Sign(Floor):
+    """y = sign a;  dy/da = 0"""
+    node_name = "SignBackward0"
+    _fn_name = "sign"
+
+
+class Fill(Op):
+    """y = a constant (fill_, zero_);  dy/da = 0"""
+    node_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, value):
+        return _backend.full(a.shape, value, like=a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return namespace(g).zeros_like(g)
+
+
 class Cast(Op):
     """y = a converted to another floating dtype;  dy/da = 1 (cast back)"""
     node_name = "ToCopyBackward0"
@@ -424,13 +470,28 @@ class Clone(Op):
         return g
 
 
+class Contiguous(Op):
+    """y = a copied into row-major order;  dy/da = 1"""
+    node_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return _backend.contiguous_copy(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
 # =============================================================== reductions ==
 
 def _axes(dim, ndim):
     """torch's ``dim`` (None, int or tuple) as a tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
-    return tuple(sorted(d % ndim if ndim else 0 for d in (dim if isinstance(dim, tuple) else (dim,))))
+    if ndim == 0:             # torch accepts dim 0 / -1 on a 0-d tensor: nothing to reduce
+        return ()
+    return tuple(sorted(d % ndim for d in (dim if isinstance(dim, tuple) else (dim,))))
 
 
 def _expand_back(g, shape, axes, keepdim):
@@ -468,16 +529,52 @@ class Mean(Op):
     def forward(ctx, a, *, dim=None, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
         ctx.n = math.prod(a.shape[i] for i in ctx.axes)
-        return _xp(a).mean(a, axis=ctx.axes, keepdims=keepdim)
+        return _divide_by(_xp(a).sum(a, axis=ctx.axes, keepdims=keepdim), ctx.n)
 
     @staticmethod
     def backward(ctx, g):
-        return _expand_back(g / ctx.n, ctx.shape, ctx.axes, ctx.keepdim)
+        # broadcast first, then divide (torch's order): with n == 0 the result is empty, not 0/0
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) / ctx.n if ctx.n else \
+            _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * math.inf
 
 
 class MeanAll(Mean):
     """y = mean of all elements;  dy/da = 1/n"""
     node_name = "MeanBackward0"
+
+
+def _centered(xp, a, axes):
+    n = math.prod(a.shape[i] for i in axes)
+    return a - _divide_by(xp.sum(a, axis=axes, keepdims=True), n)
+
+
+class Prod(Op):
+    """y = product over dims;  dy/da_i = product of the others (exact with zeros, no division by 0)"""
+    node_name = "ProdBackward1"
+
+    @staticmethod
+    def forward(ctx, a, *, dim=None, keepdim=False):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        y = _xp(a).prod(a, axis=ctx.axes, keepdims=keepdim)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        xp = namespace(g)
+        is_zero = a == 0
+        zeros = xp.sum(xp.astype(is_zero, a.dtype), axis=ctx.axes, keepdims=True)
+        others = xp.prod(xp.where(is_zero, 1.0, a), axis=ctx.axes, keepdims=True)   # product of the nonzeros
+        y_full = _expand_back(y, ctx.shape, ctx.axes, ctx.keepdim)
+        # no zero in the lane: y / a;  one zero: the others' product at the zero, 0 elsewhere;  more: 0
+        local = xp.where(zeros == 0, y_full / xp.where(is_zero, 1.0, a),
+                         xp.where((zeros == 1) & is_zero, others, 0.0))
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * local
+
+
+class ProdAll(Prod):
+    node_name = "ProdBackward0"
 
 
 class Var(Op):
@@ -488,28 +585,46 @@ class Var(Op):
     def forward(ctx, a, *, dim=None, correction=1, keepdim=False):
         xp = _xp(a)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
-        ctx.dof = max(math.prod(a.shape[i] for i in ctx.axes) - correction, 0)
+        # torch divides by max(n - c, 0) in forward (0/0 = nan) but by n - c in backward
+        ctx.dof = math.prod(a.shape[i] for i in ctx.axes) - correction
+        _warn_dof("var", ctx.dof)
         ctx.save_for_backward(a)
-        return xp.var(a, axis=ctx.axes, correction=correction, keepdims=keepdim)
+        c = _centered(xp, a, ctx.axes)
+        return _divide_by(xp.sum(c * c, axis=ctx.axes, keepdims=keepdim), max(ctx.dof, 0))
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
         xp = namespace(g)
-        centered = a - xp.mean(a, axis=ctx.axes, keepdims=True)
-        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * (2 / ctx.dof if ctx.dof else math.inf)
+        return _divide_by(_expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * _centered(xp, a, ctx.axes) * 2,
+                          ctx.dof)
+
+
+def _divide_by(x, n):
+    """x / n for a Python number n that may be 0: x/0 is +-inf, and 0/0 nan (IEEE, as in torch)."""
+    if n:
+        return x / n
+    return namespace(x).where(x == 0, math.nan, x * math.inf)
+
+
+def _warn_dof(name, dof):
+    if dof <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than the "
+                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=5)
 
 
 class Std(Op):
-    """y = sqrt(var a);  dy/da = (a - mean) / ((n - c) y)"""
+    """y = sqrt(var a);  dy/da = (a - mean) / ((n - c) y)  (0 where y == 0, as torch)"""
     node_name = "StdBackward0"
 
     @staticmethod
     def forward(ctx, a, *, dim=None, correction=1, keepdim=False):
         xp = _xp(a)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
-        ctx.dof = max(math.prod(a.shape[i] for i in ctx.axes) - correction, 0)
-        y = xp.std(a, axis=ctx.axes, correction=correction, keepdims=keepdim)
+        ctx.dof = math.prod(a.shape[i] for i in ctx.axes) - correction      # as in Var
+        _warn_dof("std", ctx.dof)
+        c = _centered(xp, a, ctx.axes)
+        y = xp.sqrt(_divide_by(xp.sum(c * c, axis=ctx.axes, keepdims=keepdim), max(ctx.dof, 0)))
         ctx.save_for_backward(a, y)
         return y
 
@@ -517,9 +632,9 @@ class Std(Op):
     def backward(ctx, g):
         a, y = ctx.saved_tensors
         xp = namespace(g)
-        centered = a - xp.mean(a, axis=ctx.axes, keepdims=True)
-        scale = _expand_back(g / (y * ctx.dof) if ctx.dof else g * math.inf, ctx.shape, ctx.axes, ctx.keepdim)
-        return scale * centered
+        zero = y == 0
+        scale = xp.where(zero, 0.0, _divide_by(g / xp.where(zero, 1.0, y), ctx.dof))
+        return _expand_back(scale, ctx.shape, ctx.axes, ctx.keepdim) * _centered(xp, a, ctx.axes)
 
 
 class Norm(Op):
@@ -538,7 +653,9 @@ class Norm(Op):
     def backward(ctx, g):
         a, y = ctx.saved_tensors
         xp = namespace(g)
-        scale = xp.where(y == 0, 0.0, g / y)
+        zero = y == 0
+        # divide by a safe 1 where y == 0, so the masked branch has no 0/0 in higher derivatives
+        scale = xp.where(zero, 0.0, g / xp.where(zero, 1.0, y))
         return _expand_back(scale, ctx.shape, ctx.axes, ctx.keepdim) * a
 
 
@@ -580,18 +697,21 @@ class MinAll(Amin):
 
 
 class MaxDim(Op):
-    """(values, indices) = max along dim;  dy/da = 1 at the one returned index"""
+    """(values, indices) = max along dim;  dy/da = 1 at the one returned index (the first of ties)"""
     node_name = "MaxBackward0"
     _pick = "argmax"
 
     @staticmethod
     def forward(ctx, a, *, dim, keepdim=False):
         xp = _xp(a)
-        axis = dim % a.ndim if a.ndim else 0
         a1 = a if a.ndim else xp.reshape(a, (1,))
+        axis = dim % a1.ndim
         idx = getattr(xp, ctx._fn._pick)(a1, axis=axis, keepdims=True)
         values = xp.take_along_axis(a1, idx, axis=axis)
-        ctx.shape, ctx.axis, ctx.keepdim, ctx.idx = a.shape, axis, keepdim, idx
+        positions = _backend.arange(a1.shape[axis], like=idx)
+        positions = xp.reshape(positions, tuple(-1 if i == axis else 1 for i in range(a1.ndim)))
+        ctx.save_for_backward(positions == idx)      # the route: one True per lane
+        ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
         if not keepdim or not a.ndim:
             values, idx = xp.squeeze(values, axis=axis), xp.squeeze(idx, axis=axis)
         idx = xp.astype(idx, _backend.backend_dtype(xp, "int64"))
@@ -600,25 +720,17 @@ class MaxDim(Op):
 
     @staticmethod
     def backward(ctx, g, _g_indices=None):
+        route, = ctx.saved_tensors
         xp = namespace(g)
-        shape = ctx.shape if ctx.shape else (1,)
         if not ctx.keepdim or not ctx.shape:
             g = xp.expand_dims(g, axis=ctx.axis)
-        full = _put_along_axis(xp, g, ctx.idx, shape, ctx.axis)
-        return xp.reshape(full, ctx.shape)
+        return xp.reshape(xp.where(route, g, 0.0), ctx.shape)
 
 
 class MinDim(MaxDim):
     """(values, indices) = min along dim;  dy/da = 1 at the one returned index"""
     node_name = "MinBackward0"
     _pick = "argmin"
-
-
-def _put_along_axis(xp, g, idx, shape, axis):
-    """zeros(shape) with ``g`` written at ``idx`` along ``axis`` (one index per lane)."""
-    positions = xp.arange(shape[axis], dtype=idx.dtype if hasattr(idx, "dtype") else None)
-    positions = xp.reshape(positions, tuple(-1 if i == axis else 1 for i in range(len(shape))))
-    return xp.where(positions == idx, g, 0.0)
 
 
 # ==================================================================== shape ==
@@ -728,8 +840,11 @@ def _is_tensor(x):
 
 def index_add_to_zeros(g, index, shape, basic):
     out = _backend.zeros(shape, like=g)
-    if basic:
-        out[index] = g              # a basic index never repeats a position
+    if basic:                       # a basic index never repeats a position: plain assignment
+        if any(i is None for i in index):      # the array API assigns only through None-free keys
+            index = tuple(i for i in index if i is not None)
+            g = _xp(g).reshape(g, out[index].shape)
+        out[index] = g
     else:
         _backend.scatter_add(out, index, g)
     return out
@@ -769,17 +884,21 @@ class Cat(Op):
 
     @staticmethod
     def forward(ctx, *arrays, dim):
-        xp = _xp(arrays[0])
-        ctx.axis = dim % arrays[0].ndim
-        ctx.sizes = [a.shape[ctx.axis] for a in arrays]
-        return xp.concat(arrays, axis=ctx.axis)
+        # torch skips legacy empty 1-D tensors of shape (0,) whatever the other shapes are
+        kept = [a for a in arrays if a.shape != (0,)] or list(arrays[:1])
+        xp = _xp(kept[0])
+        ctx.axis = dim
+        ctx.sizes = [a.shape[dim] if a.shape != (0,) or a is kept[0] else None for a in arrays]
+        return xp.concat(kept, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
         out, start = [], 0
         for n in ctx.sizes:
-            index = (slice(None),) * ctx.axis + (slice(start, start + n),)
-            out.append(g[index])
+            if n is None:                        # a skipped (0,) input: an empty gradient
+                out.append(namespace(g).reshape(g, (-1,))[0:0])
+                continue
+            out.append(g[(slice(None),) * ctx.axis + (slice(start, start + n), Ellipsis)])
             start += n
         return tuple(out)
 
@@ -796,7 +915,7 @@ class Stack(Op):
     @staticmethod
     def backward(ctx, g):
         n = g.shape[ctx.axis]
-        return tuple(g[(slice(None),) * ctx.axis + (i,)] for i in range(n))
+        return tuple(g[(slice(None),) * ctx.axis + (i, Ellipsis)] for i in range(n))
 
 
 # =================================================================== matmul ==
@@ -814,22 +933,27 @@ class Matmul(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         xp = namespace(g)
-        # Treat 1-D operands as a row (a) / column (b) matrix, as matmul does.
-        a2 = xp.expand_dims(a, axis=0) if a.ndim == 1 else a
-        b2 = xp.expand_dims(b, axis=-1) if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, axis=-2)
-        if b.ndim == 1:
-            g2 = xp.expand_dims(g2, axis=-1)
+        need_a, need_b = ctx.needs_input_grad
+        # A 1-D operand acts as a row (a) or column (b) matrix; view g as that matrix product's output.
+        a2 = xp.reshape(a, (1,) + tuple(a.shape)) if a.ndim == 1 else a
+        b2 = xp.reshape(b, tuple(b.shape) + (1,)) if b.ndim == 1 else b
+        batch = _broadcast_shape(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]))
+        g2 = xp.reshape(g, batch + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = xp.matmul(g2, xp.matrix_transpose(b2))
-            ga = xp.reshape(ga, ga.shape[:-2] + (ga.shape[-1],)) if a.ndim == 1 else ga
-        if ctx.needs_input_grad[1]:
-            gb = xp.matmul(xp.matrix_transpose(a2), g2)
-            gb = xp.reshape(gb, gb.shape[:-1]) if b.ndim == 1 else gb
+        if need_a:
+            ga = xp.matmul(g2, xp.matrix_transpose(b2))      # batch + (n, k); the engine sums the batch
+            ga = ga[..., 0, :] if a.ndim == 1 else ga
+        if need_b:
+            gb = xp.matmul(xp.matrix_transpose(a2), g2)      # batch + (k, m)
+            gb = gb[..., 0] if b.ndim == 1 else gb
         return ga, gb
+
+
+def _broadcast_shape(s1, s2):
+    """NumPy/torch broadcasting of two shapes."""
+    n = max(len(s1), len(s2))
+    s1, s2 = (1,) * (n - len(s1)) + s1, (1,) * (n - len(s2)) + s2
+    return tuple(y if x == 1 else x for x, y in zip(s1, s2))
 
 
 class Dot(Matmul):

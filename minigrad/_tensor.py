@@ -383,10 +383,10 @@ class Tensor:
         return _ops.Clone.apply(self)
 
     def contiguous(self, memory_format=None):
-        return self
+        return self if self.is_contiguous() else _ops.Contiguous.apply(self)
 
     def is_contiguous(self, memory_format=None):
-        return True
+        return _backend.is_contiguous(self._data)
 
     def retain_grad(self):
         if not self.requires_grad:
@@ -656,16 +656,16 @@ class Tensor:
         return self * self
 
     def sign(self):
-        return Tensor._make(_backend.array_namespace(self._data).sign(self._data))
+        return _ops.Sign.apply(self)
 
     def floor(self):
-        return Tensor._make(_backend.array_namespace(self._data).floor(self._data))
+        return _ops.Floor.apply(self)
 
     def ceil(self):
-        return Tensor._make(_backend.array_namespace(self._data).ceil(self._data))
+        return _ops.Ceil.apply(self)
 
     def round(self):
-        return Tensor._make(_backend.array_namespace(self._data).round(self._data))
+        return _ops.Round.apply(self)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
@@ -713,11 +713,13 @@ class Tensor:
             return _ops.MeanAll.apply(src)
         return _ops.Mean.apply(src, dim=src._dims(dim), keepdim=keepdim)
 
-    def prod(self, dim=None, keepdim=False):
-        xp = _backend.array_namespace(self._data)
-        if self.requires_grad and is_grad_enabled():
-            raise NotImplementedError("minigrad: prod is not differentiable yet")
-        return Tensor._make(xp.prod(self._data, axis=None if dim is None else self._dim(dim), keepdims=keepdim))
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        src = self if dtype is None else self.to(dtype)
+        if not src.dtype.is_floating_point and dtype is None:
+            src = src.to(_dtype.int64)         # as sum: integers multiply as int64
+        if dim is None:
+            return _ops.ProdAll.apply(src)
+        return _ops.Prod.apply(src, dim=src._dim(dim), keepdim=keepdim)
 
     def _correction(self, unbiased, correction):
         if correction is not None:
@@ -793,7 +795,12 @@ class Tensor:
         return out
 
     def view(self, *shape):
-        return self.reshape(*shape)
+        """Like reshape, but never copies: torch's error when the memory layout does not allow it."""
+        target = _infer_shape(_shape_arg(shape), self.numel(), self.shape)
+        if not _backend.reshapes_without_copy(self._data, target):
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        return self.reshape(target)
 
     def reshape(self, *shape):
         shape = _shape_arg(shape)
@@ -848,7 +855,8 @@ class Tensor:
     def transpose(self, dim0, dim1):
         d0, d1 = self._dim(dim0), self._dim(dim1)
         dims = list(range(self.ndim))
-        dims[d0], dims[d1] = dims[d1], dims[d0]
+        if dims:
+            dims[d0], dims[d1] = dims[d1], dims[d0]
         return self._view_of(_ops.Transpose.apply(self, dims=tuple(dims)))
 
     swapaxes = transpose
@@ -915,6 +923,17 @@ class Tensor:
     # ============================================================= indexing ==
     def __getitem__(self, index):
         index, kind = _normalize_index(index, self)
+        if kind == "advanced" and any(type(i) is int for i in index):
+            # torch selects with the integers first, then applies the array indices; NumPy would
+            # count the integers as array indices and could move the result's dimensions.
+            first = []
+            for i in index:
+                if type(i) is int or i is Ellipsis:
+                    first.append(i)
+                elif i is not None:
+                    first.extend([slice(None)] * _dims_consumed(i))
+            selected = self[tuple(first)]
+            return selected[tuple(i for i in index if type(i) is not int)]
         op = {"select": _ops.Select, "slice": _ops.Slice, "advanced": _ops.Index}[kind]
         out = op.apply(self, index=index, basic=kind != "advanced")
         return self._view_of(out) if kind != "advanced" else out
@@ -947,6 +966,9 @@ class Tensor:
         grids = np.meshgrid(*[np.arange(n) for n in index.shape], indexing="ij")
         idx = tuple(index._data if i == d else grids[i] for i in range(self.ndim))
         return self[idx]
+
+    def where(self, condition, other):
+        return where(condition, self, other)
 
     def masked_fill(self, mask, value):
         return where(mask, value, self)
@@ -1053,13 +1075,11 @@ class Tensor:
 
     def fill_(self, value):
         if isinstance(value, Tensor):
-            return self._inplace(lambda s: value.expand(s.shape) * 1, value)
-        self._check_inplace()
-        self._data[...] = value
-        self._version_counter.value += 1
-        if is_grad_enabled() and self.grad_fn is not None:     # the old history no longer matters
-            self.grad_fn = None
-        return self
+            if value.ndim:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value.ndim} dimensions.")
+            return self.copy_(value.expand(self.shape))
+        return self._inplace(lambda s: _ops.Fill.apply(s, value=value))
 
     def copy_(self, src, non_blocking=False):
         if not isinstance(src, Tensor):
@@ -1261,6 +1281,9 @@ def _normalize_index(index, t):
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(i._data)
             kind = "advanced"
+        elif hasattr(i, "dtype") and not isinstance(i, np.ndarray) and hasattr(i, "shape"):
+            out.append(i)                       # already a backend array (backward formulas index with these)
+            kind = "advanced"
         elif isinstance(i, (list, range)) or isinstance(i, np.ndarray):
             arr = np.asarray(i)
             if arr.dtype.kind not in "iub":
@@ -1284,26 +1307,37 @@ def _normalize_index(index, t):
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                              "are valid indices (got " + type(i).__name__ + ")")
-    _check_index_bounds(out, t.shape)
-    return tuple(out), kind
+    return _check_index_bounds(out, t.shape), kind
+
+
+def _dims_consumed(i):
+    """How many tensor dims one index entry uses up: None/Ellipsis 0, a bool mask its ndim, else 1."""
+    if i is None or i is Ellipsis:
+        return 0
+    if hasattr(i, "dtype") and _is_bool(i):
+        return i.ndim
+    return 1
 
 
 def _check_index_bounds(index, shape):
-    dim = 0
-    n_real = sum(1 for i in index if i is not None and i is not Ellipsis)
+    """Raise torch's IndexErrors; return the index with slices clipped to their axis and a trailing
+    Ellipsis, the form the array API standard specifies (NumPy accepts more)."""
+    consumed = sum(_dims_consumed(i) for i in index)
+    if consumed > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    out, dim = [], 0
     for i in index:
         if i is Ellipsis:
-            dim = len(shape) - (n_real - dim) + 0
-            n_real = 0
-            continue
-        if i is None:
-            continue
-        if dim >= len(shape) and not (hasattr(i, "shape") and i.shape == ()):
-            raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
-        if isinstance(i, int) and not -shape[dim] <= i < shape[dim]:
+            dim += len(shape) - consumed
+        elif isinstance(i, int) and not -shape[dim] <= i < shape[dim]:
             raise IndexError(f"index {i} is out of bounds for dimension {dim} with size {shape[dim]}")
-        dim += i.ndim if hasattr(i, "dtype") and _is_bool(i) else 1
-        n_real -= 1
+        elif isinstance(i, slice):
+            i = slice(*i.indices(shape[dim]))
+        out.append(i)
+        dim += _dims_consumed(i)
+    if not any(i is Ellipsis or hasattr(i, "dtype") for i in out):   # arrays must stand alone in the API
+        out.append(Ellipsis)
+    return tuple(out)
 
 
 # ====================================================== free functions used above ==
@@ -1401,9 +1435,9 @@ def cat(tensors, dim=0):
             if k != d and t.shape[k] != ref.shape[k]:
                 raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
-    dt = _dtype.result_type(*[t for t in kept])
-    kept = [t if t.dtype is dt else t.to(dt) for t in kept]
-    return _ops.Cat.apply(*kept, dim=d)
+    dt = _dtype.result_type(*tensors)
+    tensors = [t if t.dtype is dt else t.to(dt) for t in tensors]
+    return _ops.Cat.apply(*tensors, dim=d)
 
 
 concat = concatenate = cat

@@ -36,6 +36,12 @@ def mean(x, axis=None, keepdims=False):
     return x.mean(dim=axis, keepdim=keepdims)
 
 
+def prod(x, axis=None, keepdims=False):
+    from . import _ops
+    op = _ops.ProdAll if axis is None else _ops.Prod
+    return op.apply(x, dim=axis, keepdim=keepdims)
+
+
 def reshape(x, shape):
     return x.reshape(tuple(shape))
 
@@ -62,7 +68,20 @@ def matmul(a, b):
 
 def astype(x, dtype):
     from . import _backend, _dtype
-    return x.to(_dtype.from_name(_backend.dtype_name(dtype)))
+    if not isinstance(dtype, _dtype.dtype):
+        dtype = _dtype.from_name(_backend.dtype_name(dtype))
+    return x.to(dtype)
+
+
+def zeros_like(x):
+    """Zeros as a constant: a zero gradient has no dependence to record."""
+    from ._tensor import Tensor
+    return Tensor._make(_backend_zeros_like(x._data))
+
+
+def _backend_zeros_like(a):
+    from . import _backend
+    return _backend.zeros(a.shape, like=a)
 
 
 def exp(x):
@@ -82,6 +101,6 @@ def sqrt(x):
 
 
 tensor_namespace = SimpleNamespace(
-    where=where, sum=sum, mean=mean, reshape=reshape, broadcast_to=broadcast_to,
+    where=where, sum=sum, mean=mean, prod=prod, reshape=reshape, broadcast_to=broadcast_to,
     permute_dims=permute_dims, expand_dims=expand_dims, matrix_transpose=matrix_transpose,
-    matmul=matmul, astype=astype, exp=exp, log=log, sign=sign, sqrt=sqrt, _ops=_ops)
+    matmul=matmul, astype=astype, zeros_like=zeros_like, exp=exp, log=log, sign=sign, sqrt=sqrt, _ops=_ops)

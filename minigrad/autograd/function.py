@@ -40,11 +40,13 @@ from __future__ import annotations
 
 import itertools
 
+from .. import _backend
 from . import anomaly_mode as _anomaly
 from .grad_mode import _state as _grad_state, is_grad_enabled
 
 Tensor = None   # minigrad.Tensor; _tensor.py (which imports this module) fills it in
 
+_ndarray = _backend.np.ndarray         # the common output type, for a fast check
 _NO_EDGE = (None, 0)                      # next_functions entry of an input that needs no gradient
 _next_seq = itertools.count().__next__   # creation order; backward runs newest first, as torch does
 
@@ -114,7 +116,7 @@ class Node:
         for value, counter, version, source in saved:
             if counter is not None and counter.value != version:
                 raise RuntimeError(_modified_message(self, value, source, counter.value, version))
-            if not self._tensor_mode or value is None:
+            if not self._tensor_mode or value is None or isinstance(value, (int, float, bool)):
                 out.append(value)
             elif isinstance(source, Tensor):
                 out.append(source)
@@ -132,6 +134,9 @@ class Node:
             self._saved = None
 
     # -- introspection --
+    def __repr__(self):
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
     def name(self) -> str:
         return type(self).__name__
 
@@ -274,6 +279,11 @@ class Op(Function):
         record = record and _grad_state.enabled
         out = cls.forward(ctx, *raw, **kwargs)
         if type(out) is not tuple:
+            if type(out) is not _ndarray:
+                array = _backend.scalar_to_array(out)
+                if array is not out and ctx._to_save:    # forward saved the scalar it returned
+                    ctx._to_save = tuple(array if s is out else s for s in ctx._to_save)
+                out = array
             result = Tensor._make(out)
             if record:
                 _record_inputs(ctx, args, Tensor)

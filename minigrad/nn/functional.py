@@ -1,0 +1,729 @@
+"""minigrad.nn.functional: as ``torch.nn.functional``.
+
+Almost everything is composed from the differentiable primitives in
+``_ops.py``, so it needs no backward of its own and is differentiable to any
+order (STYLE.md 4.3):
+
+- ``log_softmax`` is ``x - m - log(sum(exp(x - m)))`` with a detached max ``m``;
+- ``layer_norm`` is built from mean, biased variance and sqrt;
+- ``conv2d`` is im2col (``_conv_ops.py``) followed by one matrix product;
+- ``avg_pool2d`` averages over the window axis of the same im2col array.
+
+``max_pool2d`` sends its gradient to ONE element per window, as torch's does
+(``amax`` would split ties).  ``_max_pool2d_reference`` builds it as im2col +
+``max(dim)`` (the arg-max route); ``max_pool2d`` itself is a fused op in
+``_conv_ops.py`` (the composite spent most of a LeNet step in ``argmax`` over a
+middle axis), and the tests check that the two agree.
+
+Three losses are fused ``Op``s, each with its derivative in the docstring,
+because the composite would be wrong or would print a different ``grad_fn``:
+``mse_loss`` (``MseLossBackward0``, printed by the 60-minute blitz),
+``nll_loss`` (``NllLossBackward0``) and ``binary_cross_entropy``, whose
+gradient torch computes as ``(p - t) / max(p (1 - p), 1e-12)``: at p in {0, 1}
+the clamped-log composite would give a zero gradient where torch gives 1e12.
+Their backward formulas use the array-API namespace of the gradient, so they
+too work under ``create_graph=True``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .. import _backend, _dtype, _ops
+from .._tensor import Tensor, _SCALAR_NAMES, legacy_type_name, matmul
+from ..autograd.engine import namespace
+from ..autograd.function import Op
+from ._conv_ops import Im2col, MaxPool2d as _MaxPool2dOp, arange, out_size
+
+__all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "relu", "relu_", "sigmoid",
+           "tanh", "leaky_relu", "softmax", "log_softmax", "layer_norm", "dropout", "mse_loss", "nll_loss",
+           "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
+
+
+# ================================================================= helpers ==
+
+def _pair(v, name="kernel_size"):
+    if isinstance(v, (tuple, list)):
+        if len(v) == 1:
+            return (int(v[0]),) * 2
+        if len(v) != 2:
+            raise RuntimeError(f"{name} must either be a single int, or a tuple of two ints")
+        return tuple(int(x) for x in v)
+    return (int(v), int(v))
+
+
+def _xp(a):
+    return _backend.array_namespace(a)
+
+
+def _wrap(a, g):
+    """A constant array as an operand of a backward formula: a Tensor when ``g`` is one (create_graph)."""
+    return Tensor._make(a) if isinstance(g, Tensor) and a is not None and not isinstance(a, Tensor) else a
+
+
+def _scalar_name(dt):
+    return _SCALAR_NAMES[dt.name]
+
+
+def _c_name(dt):
+    """The C++ name torch's kernels print for a dtype (``float``, ``double``)."""
+    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(dt.name, dt.name)
+
+
+def _check_reduction(reduction):
+    if reduction not in ("none", "mean", "sum"):
+        if reduction == "elementwise_mean":
+            warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' instead.")
+            return "mean"
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return reduction
+
+
+def _legacy_reduction(size_average, reduce, emit_warning=True):
+    """torch's ``_Reduction.legacy_get_string``: the pre-0.4 ``size_average``/``reduce`` flags."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    ret = "mean" if size_average and reduce else "sum" if reduce else "none"
+    if emit_warning:
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' instead.")
+    return ret
+
+
+def _resolve_reduction(size_average, reduce, reduction):
+    if size_average is not None or reduce is not None:
+        return _legacy_reduction(size_average, reduce)
+    return _check_reduction(reduction)
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _constant(host, like):
+    """A NumPy array as a constant tensor with ``like``'s dtype and device."""
+    return Tensor._make(_backend.asarray(np.asarray(host), like.device, like.dtype.name))
+
+
+# ================================================================== linear ==
+
+def linear(input, weight, bias=None):
+    """y = input @ weight^T + bias.  2-D input gives torch's ``AddmmBackward0`` node."""
+    if input._data.dtype != weight._data.dtype:      # backend dtypes: cheaper than Tensor.dtype on this hot path
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_scalar_name(input.dtype)} and "
+                           f"{_scalar_name(weight.dtype)}")
+    if input.ndim == 0 or weight.ndim != 2:
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
+                           f"{weight.ndim}D")
+    if input.ndim != 2:          # as torch: fold the leading dims into one, then unfold the result
+        out = linear(input.reshape(-1, input.shape[-1]), weight, bias)
+        return out.reshape(tuple(input.shape[:-1]) + (weight.shape[0],))
+    if input.shape[1] != weight.shape[1]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
+                           f"{weight.shape[1]}x{weight.shape[0]})")
+    if bias is None:
+        return matmul(input, weight.t())
+    if bias._data.dtype != input._data.dtype:
+        bias = bias.to(input.dtype)
+    return _ops.Addmm.apply(bias, input, weight.t())
+
+
+# ============================================================ convolution ==
+
+def _padding4(padding, kernel, dilation, stride, where="conv2d"):
+    """torch's padding argument as (top, bottom, left, right)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            pads = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                pads += [total // 2, total - total // 2]   # the odd extra cell goes bottom/right, as torch
+            return tuple(pads)
+        raise RuntimeError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+    ph, pw = _pair(padding, "padding")
+    return (ph, ph, pw, pw)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation: im2col, then ``weight.reshape(O, -1) @ cols`` (+ bias)."""
+    if groups != 1:
+        raise NotImplementedError(f"minigrad: conv2d supports groups=1 only (got groups={groups})")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
+                           f"{list(input.shape)}")
+    unbatched = input.ndim == 3
+    if unbatched:
+        input = input.unsqueeze(0)
+    out_ch, in_ch, kh, kw = weight.shape
+    if input.shape[1] != in_ch * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(input.shape)} to have {in_ch * groups} channels, but got {input.shape[1]} "
+                           f"channels instead")
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_c_name(input.dtype)}) and bias type ({_c_name(bias.dtype)}) should be "
+                           "the same")
+    if weight.dtype is not input.dtype:
+        if input.dtype is _dtype.float64:
+            raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found "
+                               f"{_scalar_name(weight.dtype)}")
+        raise RuntimeError(f"Input type ({legacy_type_name(input.dtype.name, input.device)}) and weight type "
+                           f"({legacy_type_name(weight.dtype.name, weight.device)}) should be the same or input "
+                           f"should be a MKLDNN tensor and weight is a dense tensor")
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads = _padding4(padding, (kh, kw), dilation, stride)
+    n, c, h, w = input.shape
+    eff = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    if h + pads[0] + pads[1] < eff[0] or w + pads[2] + pads[3] < eff[1]:
+        raise RuntimeError(f"Calculated padded input size per channel: ({h + pads[0] + pads[1]} x "
+                           f"{w + pads[2] + pads[3]}). Kernel size: ({eff[0]} x {eff[1]}). Kernel size can't be "
+                           f"greater than actual input size")
+    oh = out_size(h, kh, stride[0], pads[0], pads[1], dilation[0])
+    ow = out_size(w, kw, stride[1], pads[2], pads[3], dilation[1])
+    cols = Im2col.apply(input, kernel=(kh, kw), stride=stride, padding=pads, dilation=dilation)
+    cols = cols.reshape(c * kh * kw, n * oh * ow)
+    w2 = weight.reshape(out_ch, c * kh * kw)
+    if bias is None:
+        out = matmul(w2, cols)
+    else:
+        out = _ops.Addmm.apply(bias.reshape(out_ch, 1), w2, cols)
+    out = out.reshape(out_ch, n, oh, ow).permute(1, 0, 2, 3)
+    return out.squeeze(0) if unbatched else out
+
+
+# ================================================================= pooling ==
+
+def _pool_out(size, k, s, p, d, ceil_mode):
+    """torch's pooling_output_shape."""
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:    # the last window must start inside the input or left padding
+        out -= 1
+    return out
+
+
+def _pool_setup(input, kernel_size, stride, padding, dilation, ceil_mode, what):
+    if input.ndim not in (3, 4) or input.numel() == 0:
+        raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
+    k = _pair(kernel_size)
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else _pair(stride, "stride")
+    p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
+    for i in range(2):
+        if what == "max" and p[i] > (d[i] * (k[i] - 1) + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, "
+                               f"kernel_size={k[i]} and dilation={d[i]}")
+        if what == "avg" and p[i] > k[i] // 2:
+            raise RuntimeError(f"pad should be at most half of kernel size, but got pad={p[i]} and "
+                               f"kernel_size={k[i]}")
+    if what == "max" and (p[0] > k[0] // 2 or p[1] > k[1] // 2):
+        raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {p[1]}, "
+                           f"padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
+    unbatched = input.ndim == 3
+    x = input.unsqueeze(0) if unbatched else input
+    n, c, h, w = x.shape
+    oh = _pool_out(h, k[0], s[0], p[0], d[0], ceil_mode)
+    ow = _pool_out(w, k[1], s[1], p[1], d[1], ceil_mode)
+    if oh <= 0 or ow <= 0:
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: ({c}x{max(oh, 0)}x"
+                           f"{max(ow, 0)}). Output size is too small")
+    # ceil_mode may need extra cells at the bottom/right for the last window
+    pb = max(p[0], (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1 - h - p[0])
+    pr = max(p[1], (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1 - w - p[1])
+    return x, unbatched, k, s, p, d, (p[0], pb, p[1], pr), (oh, ow)
+
+
+def _windows(x, k, s, pads, d, out, pad_value):
+    """Im2col for pooling: ``(C, KH*KW, N, OH, OW)``."""
+    n, c = x.shape[:2]
+    cols = Im2col.apply(x, kernel=k, stride=s, padding=pads, dilation=d, pad_value=pad_value)
+    return cols.reshape(c, k[0] * k[1], n, out[0], out[1])
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Max over each window; the gradient goes to ONE cell per window (the first maximal one), as torch's.
+
+    Padding cells hold -inf, so they never win; NaN wins (the last NaN, as torch).
+    """
+    x, unbatched, k, s, p, d, pads, out = _pool_setup(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                                      "max")
+    values, offset = _MaxPool2dOp.apply(x, kernel=k, stride=s, padding=pads, dilation=d)
+    if return_indices:
+        indices = _flat_indices(offset, x.shape[3], k, s, p, d)
+        return (values.squeeze(0), indices.squeeze(0)) if unbatched else (values, indices)
+    return values.squeeze(0) if unbatched else values
+
+
+def _flat_indices(offset, width, k, s, p, d):
+    """torch's max-pool indices: the winner's position in the flattened H*W input plane."""
+    o = offset._data
+    xp = _xp(o)
+    rows = xp.reshape(arange(xp, o.shape[2], o), (1, 1, -1, 1)) * s[0] - p[0] + (o // k[1]) * d[0]
+    cols = xp.reshape(arange(xp, o.shape[3], o), (1, 1, 1, -1)) * s[1] - p[1] + (o % k[1]) * d[1]
+    return Tensor._make(xp.astype(rows * width + cols, o.dtype))
+
+
+def _max_pool2d_reference(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """max_pool2d composed from im2col and ``max(dim)`` (the arg-max route); the fused op must agree."""
+    x, unbatched, k, s, p, d, pads, out = _pool_setup(input, kernel_size, stride, padding, dilation, ceil_mode,
+                                                      "max")
+    values, _ = _ops.MaxDim.apply(_windows(x, k, s, pads, d, out, -math.inf), dim=1)
+    values = values.permute(1, 0, 2, 3)
+    return values.squeeze(0) if unbatched else values
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    """Mean over each window (zero padding); the divisor follows torch's rules at the borders."""
+    x, unbatched, k, s, p, d, pads, out = _pool_setup(input, kernel_size, stride, padding, 1, ceil_mode, "avg")
+    h, w = x.shape[2:]
+    cols = _windows(x, k, s, pads, d, out, 0.0)
+    if divisor_override:
+        y = cols.sum(1) / divisor_override
+    else:
+        div = np.outer(_divisors(h, k[0], s[0], p[0], out[0], count_include_pad),
+                       _divisors(w, k[1], s[1], p[1], out[1], count_include_pad))
+        if np.all(div == k[0] * k[1]):
+            y = cols.mean(1)
+        else:
+            y = cols.sum(1) / _constant(div, x)
+    y = y.permute(1, 0, 2, 3)
+    return y.squeeze(0) if unbatched else y
+
+
+def _divisors(size, k, s, p, n_out, count_include_pad):
+    """Per output position along one axis: the cells torch divides by (aten's AvgPool2d kernel)."""
+    start = np.arange(n_out) * s - p
+    end = np.minimum(start + k, size + p)
+    if count_include_pad:
+        return end - start
+    return np.minimum(end, size) - np.maximum(start, 0)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over torch's adaptive windows [floor(i*H/OH), ceil((i+1)*H/OH)).
+
+    Output 1x1 is a mean (as torch); evenly dividing sizes are an avg_pool2d;
+    anything else is ``P_h @ x @ P_w^T`` with constant averaging matrices.
+    """
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    if isinstance(output_size, (tuple, list)):
+        oh, ow = output_size
+    else:
+        oh = ow = output_size
+    h, w = input.shape[-2:]
+    oh = h if oh is None else int(oh)
+    ow = w if ow is None else int(ow)
+    if (oh, ow) == (1, 1):
+        return input.mean((-2, -1), keepdim=True)
+    if h % oh == 0 and w % ow == 0:
+        return avg_pool2d(input, (h // oh, w // ow))
+    ph = _constant(_adaptive_matrix(h, oh), input)
+    pw = _constant(_adaptive_matrix(w, ow).T, input)
+    return matmul(matmul(ph, input), pw)
+
+
+def _adaptive_matrix(size, n_out):
+    m = np.zeros((n_out, size))
+    for i in range(n_out):
+        a, b = (i * size) // n_out, -((-(i + 1) * size) // n_out)
+        m[i, a:b] = 1.0 / (b - a)
+    return m
+
+
+# ============================================================= activations ==
+
+def relu(input, inplace=False):
+    return input.relu_() if inplace else _ops.Relu.apply(input)
+
+
+def relu_(input):
+    return input.relu_()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        return input._inplace(lambda s: _ops.LeakyRelu.apply(s, negative_slope=negative_slope))
+    return _ops.LeakyRelu.apply(input, negative_slope=negative_slope)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                  "as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log softmax = x - m - log(sum(exp(x - m))), stable for logits of any size.
+
+    ``m`` (the max along ``dim``) is detached.  That is exact, not an
+    approximation: the result does not depend on ``m`` at all (shifting every
+    logit by the same amount cancels), so its derivative through ``m`` is zero
+    and leaving ``m`` out of the graph changes no gradient, of any order.
+    """
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    m = input.amax(dim, keepdim=True).detach()
+    shifted = input - m
+    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x - m) / sum(exp(x - m)) with the detached max ``m`` (see ``log_softmax``)."""
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    e = (input - input.amax(dim, keepdim=True).detach()).exp()
+    return e / e.sum(dim, keepdim=True)
+
+
+# =========================================================== normalization ==
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last dims (biased variance, as torch)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
+                           f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    dims = tuple(range(-k, 0))
+    centered = input - input.mean(dims, keepdim=True)
+    var = (centered * centered).mean(dims, keepdim=True)
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+# ================================================================= dropout ==
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (only when training)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    from .._random import uniform_array
+    keep = uniform_array(tuple(input.shape), 0.0, 1.0, _dtype.float64, input.device) >= p
+    xp = _xp(keep)
+    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+    mask = Tensor._make(xp.astype(keep, input._data.dtype) * scale)
+    if inplace:
+        return input.mul_(mask)
+    return input * mask
+
+
+# ================================================================== losses ==
+
+class MseLoss(Op):
+    """y = reduce((a - b)^2);  dy/da = 2 (a - b) g / n (n = element count for 'mean', else 1),  dy/db = -dy/da"""
+    node_name = "MseLossBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, *, reduction):
+        xp = _xp(a)
+        d = a - b
+        ctx.save_for_backward(a, b)
+        ctx.reduction, ctx.n = reduction, math.prod(d.shape)
+        sq = d * d
+        if reduction == "mean":
+            return xp.mean(sq)
+        if reduction == "sum":
+            return xp.sum(sq)
+        return sq
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g * (a - b) * (2.0 / ctx.n if ctx.reduction == "mean" else 2.0)
+        return (ga if ctx.needs_input_grad[0] else None), (-ga if ctx.needs_input_grad[1] else None)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """Mean squared error (``MseLossBackward0``); input and target broadcast, with torch's warning."""
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if not isinstance(target, Tensor):
+        target = Tensor._make(_backend.asarray(target, input.device, input.dtype.name))
+    if target.shape != input.shape:
+        warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
+                      "This will likely lead to incorrect results due to broadcasting. Please ensure they have "
+                      "the same size.", stacklevel=2)
+    dt = _dtype.result_type(input, target)
+    if not dt.is_floating_point:
+        dt = _dtype.get_default_dtype()
+    a, b = input.to(dt), target.to(dt)
+    if weight is not None:
+        return _reduce((a - b) ** 2 * weight, reduction)
+    return MseLoss.apply(a, b, reduction=reduction)
+
+
+def _class_mask(xp, target, n_classes, class_shape, axis=1):
+    """one_hot(target) as booleans, the class axis at ``axis`` (of length 1 in ``class_shape``' others)."""
+    classes = xp.astype(xp.reshape(arange(xp, n_classes, target), class_shape), target.dtype)
+    return classes == xp.expand_dims(target, axis=axis)
+
+
+def _target_weights(xp, target, mask, weight, ignore_index, dtype, axis=1):
+    """w[target] per sample (1 without weights), 0 where target == ignore_index."""
+    kept = target != ignore_index
+    if weight is None:
+        return xp.astype(kept, dtype)
+    wb = xp.reshape(weight, tuple(weight.shape[0] if i == axis else 1 for i in range(mask.ndim)))
+    return xp.where(kept, xp.sum(xp.where(mask, wb, 0.0), axis=axis), 0.0)
+
+
+class NllLoss(Op):
+    """y_i = -w[t_i] x[i, t_i] (0 where t_i == ignore_index), reduced; 'mean' divides by sum_i w[t_i];
+    dy/dx[i, c] = -w[t_i] g_i [c == t_i]  (/ sum_i w[t_i] for 'mean')"""
+    node_name = "NllLossBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, target, weight, ignore_index, reduction):
+        xp = _xp(x)
+        axis = 0 if x.ndim == 1 else 1                    # the class axis (unbatched input: 0)
+        class_shape = tuple(x.shape[axis] if i == axis else 1 for i in range(x.ndim))
+        mask = _class_mask(xp, target, x.shape[axis], class_shape, axis)
+        mask = mask & xp.expand_dims(target != ignore_index, axis=axis)
+        w_t = _target_weights(xp, target, mask, weight, ignore_index, x.dtype, axis)
+        losses = -(xp.sum(xp.where(mask, x, 0.0), axis=axis) * w_t)
+        ctx.mask, ctx.w_t, ctx.reduction, ctx.axis = mask, w_t, reduction, axis
+        if reduction == "none":
+            return losses
+        if reduction == "sum":
+            return xp.sum(losses)
+        ctx.total = xp.sum(w_t)
+        with np.errstate(invalid="ignore", divide="ignore"):    # all targets ignored: nan, as torch
+            return xp.sum(losses) / ctx.total
+
+    @staticmethod
+    def backward(ctx, g):
+        xp = namespace(g)
+        coef = g * _wrap(ctx.w_t, g)
+        if ctx.reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = coef / _wrap(ctx.total, g)
+        return xp.where(_wrap(ctx.mask, g), -xp.expand_dims(coef, axis=ctx.axis), 0.0)
+
+
+class NllLoss2d(NllLoss):
+    """nll_loss of K-dimensional input ``(N, C, d1, ...)``: the same formula, torch's node name"""
+    node_name = "NllLoss2DBackward0"
+
+
+def _check_class_target(input, target, ignore_index, what="nll_loss"):
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim == 1 or input.ndim == 2:
+        if target.ndim > 1:
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+        if input.ndim == 2 and target.ndim == 1 and input.shape[0] != target.shape[0]:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target.shape[0]}).")
+        if input.ndim == 2 and target.ndim == 0:
+            raise RuntimeError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size (1).")
+        if input.ndim == 1 and target.ndim != 0:
+            raise RuntimeError("0D target tensor expected for 1D input (unbatched), got a target of dimension "
+                               f"{target.ndim}")
+    else:
+        expected = (input.shape[0],) + tuple(input.shape[2:])
+        if tuple(target.shape) != expected:
+            raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if target.dtype not in (_dtype.int64, _dtype.uint8):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar_name(target.dtype)}")
+    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    t = _backend.to_numpy(target._data)
+    bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
+    if bad.any():
+        raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
+    return n_classes
+
+
+def _check_weight(weight, n_classes, input):
+    if weight is None:
+        return None
+    if weight.ndim != 1 or weight.shape[0] != n_classes:
+        raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
+                           f"got weight tensor of shape: {list(weight.shape)}")
+    return weight._data if weight.dtype is input.dtype else weight.to(input.dtype)._data
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    """Negative log likelihood of class-index targets (``NllLossBackward0``), with weights and ignore_index."""
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    n_classes = _check_class_target(input, target, ignore_index)
+    w = _check_weight(weight, n_classes, input)
+    if input.ndim <= 2:
+        return NllLoss.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
+    out = NllLoss2d.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
+    if reduction == "none" and input.ndim != 4:
+        out = out.view(tuple(out.shape))    # torch runs these through the 4-D kernel and views the result back
+    return out
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """nll_loss(log_softmax(input)), plus label smoothing and class-probability targets, as torch."""
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    class_dim = 0 if input.ndim == 1 else 1
+    logp = log_softmax(input, class_dim)
+    n_classes = input.shape[class_dim]
+    bshape = tuple(n_classes if i == class_dim else 1 for i in range(input.ndim))
+    if tuple(target.shape) == tuple(input.shape):          # class probabilities
+        if not target.dtype.is_floating_point:
+            raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
+                               f"{_scalar_name(target.dtype)}")
+        if label_smoothing > 0:
+            target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        terms = logp * target
+        if weight is not None:
+            terms = terms * weight.reshape(bshape)
+        if reduction == "none":
+            return -terms.sum(class_dim)
+        if reduction == "sum":
+            return -terms.sum()
+        return -terms.sum() / (input.numel() / n_classes)
+    nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)
+    if label_smoothing <= 0:
+        return nll
+    ignored = target == ignore_index
+    if weight is not None:
+        smooth = -(logp * weight.reshape(bshape)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = smooth.masked_fill(ignored, 0.0)
+    if reduction == "mean":
+        if weight is not None:
+            xp = _xp(logp._data)
+            mask = _class_mask(xp, target._data, n_classes, bshape, class_dim)
+            w_t = _target_weights(xp, target._data, mask, _check_weight(weight, n_classes, input), ignore_index,
+                                  logp._data.dtype, class_dim)
+            ret = smooth.sum() / Tensor._make(xp.sum(w_t))
+        else:
+            ret = smooth.sum() / (~ignored).sum()
+    elif reduction == "sum":
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
+
+
+class BinaryCrossEntropy(Op):
+    """y = -w (t log p + (1 - t) log(1 - p)), each log clamped at -100, reduced;
+    dy/dp = w (p - t) / max(p (1 - p), 1e-12) g,   dy/dt = w (log(1 - p) - log p) g   (/ n for 'mean')"""
+    node_name = "BinaryCrossEntropyBackward0"
+    EPS = 1e-12
+
+    @staticmethod
+    def forward(ctx, p, t, *, weight, reduction):
+        xp = _xp(p)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_p = xp.clip(xp.log(p), -100.0, None)
+            log_q = xp.clip(xp.log(1 - p), -100.0, None)
+        loss = -(t * log_p + (1 - t) * log_q)
+        if weight is not None:
+            loss = loss * weight
+        ctx.save_for_backward(p, t)
+        ctx.weight, ctx.reduction, ctx.n = weight, reduction, math.prod(p.shape)
+        if reduction == "mean":
+            return xp.mean(loss)
+        if reduction == "sum":
+            return xp.sum(loss)
+        return loss
+
+    @staticmethod
+    def backward(ctx, g):
+        p, t = ctx.saved_tensors
+        xp = namespace(g)
+        scale = g / ctx.n if ctx.reduction == "mean" else g
+        w = _wrap(ctx.weight, g)
+        if w is not None:
+            scale = scale * w
+        gp = gt = None
+        if ctx.needs_input_grad[0]:
+            d = p * (1 - p)
+            gp = scale * (p - t) / xp.where(d > BinaryCrossEntropy.EPS, d, BinaryCrossEntropy.EPS)
+        if ctx.needs_input_grad[1]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gt = scale * (xp.log(1 - p) - xp.log(p))
+        return gp, gt
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    """BCE on probabilities, with torch's log clamp at -100 (so p in {0, 1} gives a loss of 100)."""
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
+                         f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    data = _backend.to_numpy(input._data)
+    if not np.all((data >= 0) & (data <= 1)):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    t = target if target.dtype is input.dtype else target.to(input.dtype)
+    w = None
+    if weight is not None:
+        w = _xp(input._data).broadcast_to(weight.to(input.dtype)._data, tuple(input.shape))
+    return BinaryCrossEntropy.apply(input, t, weight=w, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """BCE on logits: (1 - t) x - lw * log_sigmoid(x), lw = 1 + (pos_weight - 1) t  (torch's stable form).
+
+    log_sigmoid(x) = (x - |x|)/2 - log(1 + exp(-|x|)): min(x, 0) written so
+    that its derivative at 0 is 1/2, and exp never overflows.
+    """
+    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    ax = input.abs()
+    log_sig = (input - ax) * 0.5 - ((-ax).exp() + 1).log()
+    if pos_weight is not None:
+        loss = (1 - target) * input - ((pos_weight - 1) * target + 1) * log_sig
+    else:
+        loss = (1 - target) * input - log_sig
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+# ================================================================== others ==
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding along a new last dim."""
+    if tensor.dtype is not _dtype.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    t = _backend.to_numpy(tensor._data)
+    if t.size and t.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        if t.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(t.max()) + 1
+    elif t.size and t.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    xp = _xp(tensor._data)
+    classes = arange(xp, num_classes, tensor._data)
+    hot = xp.expand_dims(tensor._data, axis=-1) == xp.astype(classes, tensor._data.dtype)
+    return Tensor._make(xp.astype(hot, tensor._data.dtype))
