@@ -138,7 +138,7 @@ def _native_device(xp, dev: device):
 _NAMES = ("bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64")
 _to_backend: dict = {}     # (xp, name) -> backend dtype
 _from_backend: dict = {}   # non-NumPy backend dtype -> name (NumPy dtypes carry their name)
-_NUMPY_NAMES = frozenset(_NAMES)
+_NUMPY_NAMES = {np.dtype(n): n for n in _NAMES}   # keyed by dtype: np.dtype.name is slow Python code
 
 
 def _register(xp):
@@ -166,8 +166,9 @@ def backend_dtype(xp, name: str):
 def dtype_name(backend_dt) -> str:
     """Name (``'float32'``...) of a backend dtype."""
     if isinstance(backend_dt, np.dtype):       # NumPy and CuPy
-        if backend_dt.name in _NUMPY_NAMES:
-            return backend_dt.name
+        name = _NUMPY_NAMES.get(backend_dt)
+        if name is not None:
+            return name
     else:
         name = _from_backend.get(backend_dt)
         if name is not None:
@@ -217,6 +218,37 @@ def to_device(a, dev: device):
 
 
 # --------------------------------------------------- what the API lacks --
+
+def is_floating(backend_dt) -> bool:
+    return backend_dt.kind == "f" if isinstance(backend_dt, np.dtype) else dtype_name(backend_dt).startswith("float")
+
+
+def ones_like(a):
+    if type(a) is np.ndarray and a.shape == ():
+        return np.array(1, dtype=a.dtype)       # the usual root gradient: np.ones_like is slow Python
+    return array_namespace(a).ones_like(a)
+
+
+def broadcast_to(a, shape):
+    """xp.broadcast_to; for a contiguous NumPy array, a zero-stride view built directly
+    (np.broadcast_to's Python-level checks cost more than the work on small arrays)."""
+    if type(a) is np.ndarray and a.flags.c_contiguous and a.ndim <= len(shape):
+        lead = len(shape) - a.ndim
+        strides, ok = [0] * lead, True
+        for n, m, st in zip(a.shape, shape[lead:], a.strides):
+            if n == m:
+                strides.append(st)
+            elif n == 1:
+                strides.append(0)
+            else:
+                ok = False
+                break
+        if ok:
+            out = np.ndarray(shape, a.dtype, a, 0, tuple(strides))
+            out.flags.writeable = False
+            return out
+    return array_namespace(a).broadcast_to(a, shape)
+
 
 def scalar_to_array(x):
     """NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays: give a 0-d array back."""

@@ -496,10 +496,13 @@ def _axes(dim, ndim):
 
 def _expand_back(g, shape, axes, keepdim):
     """Broadcast a reduced gradient back over the reduced axes."""
-    xp = namespace(g)
-    if not keepdim:
-        g = xp.reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    return xp.broadcast_to(g, shape)
+    if _is_tensor(g):
+        if not keepdim:
+            g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+        return g.expand(tuple(shape))
+    if not keepdim and len(axes) != len(shape):     # (a full reduction broadcasts from 0-d as it is)
+        g = _xp(g).reshape(g, tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return _backend.broadcast_to(g, tuple(shape))
 
 
 class Sum(Op):

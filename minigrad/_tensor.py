@@ -62,12 +62,12 @@ def _check_float_for_grad(dt, constructor=False):
 
 class Tensor:
     # Set on every tensor: slots.  Rarely set: class-level defaults, overridden per instance.
-    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_version_counter",
+    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_vcounter",
                  "__weakref__", "__dict__")
     _retains_grad = False
     _hooks = None            # leaf tensor hooks {key: fn}
     _post_acc_hooks = None
-    _grad_acc = None         # weak reference to this leaf's AccumulateGrad node
+    _grad_acc = None         # this leaf's AccumulateGrad node (which refers back only weakly)
     _base = None             # the tensor this one is a view of
 
     # NumPy defers to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__)
@@ -90,7 +90,7 @@ class Tensor:
         self.grad_fn = grad_fn
         self._output_nr = output_nr
         self._grad = None
-        self._version_counter = version if version is not None else _Version()
+        self._vcounter = version
 
     @classmethod
     def _make(cls, data, grad_fn=None, output_nr=0, version=None):
@@ -103,7 +103,7 @@ class Tensor:
         t.grad_fn = grad_fn
         t._output_nr = output_nr
         t._grad = None
-        t._version_counter = version if version is not None else _Version()
+        t._vcounter = version
         return t
 
     # ============================================================ attributes ==
@@ -168,6 +168,18 @@ class Tensor:
         return self
 
     @property
+    def _version_counter(self) -> _Version:
+        """Shared with views and detached aliases; created when first needed (most tensors never are)."""
+        counter = self._vcounter
+        if counter is None:
+            counter = self._vcounter = _Version()
+        return counter
+
+    @_version_counter.setter
+    def _version_counter(self, counter):
+        self._vcounter = counter
+
+    @property
     def _version(self) -> int:
         return self._version_counter.value
 
@@ -230,10 +242,9 @@ class Tensor:
         """This tensor's place in the graph: (its grad_fn, output_nr), or its leaf accumulator."""
         if self.grad_fn is not None:
             return self.grad_fn, self._output_nr
-        acc = self._grad_acc() if self._grad_acc is not None else None
+        acc = self._grad_acc
         if acc is None:
-            acc = AccumulateGrad(self)
-            self._grad_acc = weakref.ref(acc)   # weak: the graph owns the accumulator, not the leaf
+            acc = self._grad_acc = AccumulateGrad(self)
         return acc, 0
 
     # ================================================== conversion to Python ==

@@ -60,9 +60,9 @@ def _make_root_grads(tensors, grads, create_graph):
             data = t._data
             if data.shape and math.prod(data.shape) != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            if not t.dtype.is_floating_point:
+            if not _backend.is_floating(data.dtype):
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {t.dtype}")
-            g = _backend.array_namespace(data).ones_like(data)
+            g = _backend.ones_like(data)
         else:
             if not isinstance(g, Tensor):
                 g = Tensor(g) if not hasattr(g, "shape") else Tensor._make(_backend.asarray(g, t.device))
@@ -85,6 +85,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     With ``accumulate``, leaves' ``.grad`` are updated (only those in
     ``inputs`` when given).  Returns the gradients reaching ``inputs``.
+
+    Order: every node is created after the nodes of its inputs, so its
+    creation number ``_seq`` is larger than theirs.  Running the pending node
+    with the largest ``_seq`` first therefore runs a node only after all of
+    its consumers have added their gradients: no dependency count, no
+    recursion, and torch's own execution order.
     """
     for i, t in enumerate(tensors):
         if not t.requires_grad:
@@ -97,94 +103,74 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         for k, t in enumerate(inputs):
             targets.setdefault(t._edge(), []).append(k)
+    needed = _nodes_leading_to(roots, targets) if inputs is not None else None
 
-    # 1. Count, for every node reachable from the roots, how many edges lead into it.
-    pending = {node: 0 for node, _ in roots}
-    stack = list(pending)
-    while stack:
-        for child, _ in stack.pop().next_functions:
-            if child is None:
-                continue
-            if child in pending:
-                pending[child] += 1
-            else:
-                pending[child] = 1
-                stack.append(child)
-
-    needed = _nodes_leading_to(roots, targets, pending) if inputs is not None else None
-
-    # 2. Seed the buffers and run nodes whose consumers have all run.
-    buffers = {}
+    buffers = {}          # node -> gradient per output, while the node waits to run
+    ready = []            # heap of (-_seq, node): the newest pending node first
     for (node, nr), g in zip(roots, grads):
+        if node not in buffers:
+            heapq.heappush(ready, (-node._seq, node))
         _accumulate_into(buffers, node, nr, g)
-    ready = [(-node._seq, id(node), node) for node, count in pending.items() if count == 0]
-    heapq.heapify(ready)
+    unowned = set()       # ids of gradient arrays that something else may hold: copy before storing
+    for (node, nr), g, given in zip(roots, grads, grad_tensors):
+        if given is not None:
+            unowned.add(id(g))
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
     prev_mode = is_grad_enabled()
     _set_grad_mode(create_graph)    # backward formulas record a graph only under create_graph
     try:
         while ready:
-            node = heapq.heappop(ready)[2]
-            node_grads = buffers.pop(node, None)
-            if node_grads is not None:
-                if node._pre_hooks is not None or node._retained is not None or type(node) is AccumulateGrad:
-                    node_grads = _run_pre_hooks(node, node_grads, create_graph)
-                if targets:
-                    for nr, g in enumerate(node_grads):
-                        for k in targets.get((node, nr), ()):
-                            captured[k] = g
-                if type(node) is AccumulateGrad:
-                    if accumulate and (inputs is None or (node, 0) in targets):
-                        _accumulate_leaf(node.variable, node_grads[0], create_graph)
-                elif needed is None or node in needed:
-                    in_grads = _call_backward(node, node_grads, create_graph)
-                    if not retain_graph and node._saved:
-                        node._saved = None       # free what forward saved
-                    for (child, nr), g in zip(node.next_functions, in_grads):
-                        if child is None:
-                            continue
-                        if g is not None:
-                            if nr == 0 and child._num_outputs == 1 and child not in buffers:
-                                buffers[child] = [g]
-                            else:
-                                _accumulate_into(buffers, child, nr, g)
-                        count = pending[child] - 1
-                        pending[child] = count
-                        if count == 0:
-                            heapq.heappush(ready, (-child._seq, id(child), child))
+            node = heapq.heappop(ready)[1]
+            node_grads = buffers.pop(node)
+            if node._pre_hooks is not None or node._retained is not None or type(node) is AccumulateGrad:
+                node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
+            if targets:
+                for nr, g in enumerate(node_grads):
+                    for k in targets.get((node, nr), ()):
+                        captured[k] = g
+            if type(node) is AccumulateGrad:
+                leaf = node.variable
+                if leaf is not None and accumulate and (inputs is None or (node, 0) in targets):
+                    _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
+                continue
+            if needed is not None and node not in needed:
+                continue
+            in_grads = _call_backward(node, node_grads, create_graph, unowned)
+            if not retain_graph and node._saved:
+                node._saved = None       # free what forward saved
+            for (child, nr), g in zip(node.next_functions, in_grads):
+                if g is None or child is None:
                     continue
-            for child, _ in node.next_functions:      # a node that did not run still releases its inputs
-                if child is not None:
-                    count = pending[child] - 1
-                    pending[child] = count
-                    if count == 0:
-                        heapq.heappush(ready, (-child._seq, id(child), child))
+                slots = buffers.get(child)
+                if slots is None:
+                    heapq.heappush(ready, (-child._seq, child))
+                    if nr == 0 and child._num_outputs == 1:
+                        buffers[child] = [g]
+                        continue
+                _accumulate_into(buffers, child, nr, g)
     finally:
         _set_grad_mode(prev_mode)
 
     if inputs is not None and accumulate:      # backward(inputs=[non-leaf]) fills its .grad too
         for k, t in enumerate(inputs):
             if t.grad_fn is not None and captured[k] is not None:
-                _accumulate_leaf(t, captured[k], create_graph)
+                _accumulate_leaf(t, captured[k], create_graph, True)
     return captured
 
 
-def _nodes_leading_to(roots, targets, pending):
+def _nodes_leading_to(roots, targets):
     """Nodes from which some target can be reached; only these need to run for autograd.grad."""
     target_nodes = {node for node, _ in targets}
-    order, counts = [], dict(pending)
-    stack = [n for n, c in counts.items() if c == 0]
-    while stack:                       # Kahn's algorithm: a topological order
-        node = stack.pop()
-        order.append(node)
-        for child, _ in node.next_functions:
-            if child is not None:
-                counts[child] -= 1
-                if counts[child] == 0:
-                    stack.append(child)
+    seen = {node for node, _ in roots}
+    stack = list(seen)
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                stack.append(child)
     needed = set()
-    for node in reversed(order):
+    for node in sorted(seen, key=lambda n: n._seq):     # inputs before their consumers
         if node in target_nodes or any(c in needed for c, _ in node.next_functions if c is not None):
             needed.add(node)
     return needed
@@ -197,13 +183,14 @@ def _accumulate_into(buffers, node, nr, g):
         slots = buffers[node] = [None] * max(n, nr + 1)
     elif nr >= len(slots):
         slots.extend([None] * (nr + 1 - len(slots)))
-    slots[nr] = g if slots[nr] is None else slots[nr] + g
+    slots[nr] = g if slots[nr] is None else slots[nr] + g     # out of place: the sum is a fresh array
 
 
-def _run_pre_hooks(node, grads, create_graph):
+def _run_pre_hooks(node, grads, create_graph, unowned):
     """Tensor hooks registered on this node's outputs, then retain_grad, as torch orders them."""
     if type(node) is AccumulateGrad:
-        hooks = {0: node.variable._hooks} if node.variable._hooks else {}
+        leaf = node.variable
+        hooks = {0: leaf._hooks} if leaf is not None and leaf._hooks else {}
     else:
         hooks = node._pre_hooks or {}
     if not hooks and node._retained is None:
@@ -217,14 +204,15 @@ def _run_pre_hooks(node, grads, create_graph):
             new = hook(g)
             if new is not None:
                 grads[nr] = new if create_graph else new._data
+            unowned.add(id(grads[nr]))      # the hook saw it and may keep it
     for nr, ref in (node._retained or {}).items():
         t = ref()
         if t is not None and grads[nr] is not None:
-            _accumulate_leaf(t, grads[nr], create_graph)
+            _accumulate_leaf(t, grads[nr], create_graph, True)
     return grads
 
 
-def _call_backward(node, grads, create_graph):
+def _call_backward(node, grads, create_graph, unowned):
     """Call one node's backward and bring the results to its inputs' shapes."""
     tensor_level = not node._array_level
     node._tensor_mode = create_graph or tensor_level
@@ -254,11 +242,13 @@ def _call_backward(node, grads, create_graph):
             g = Tensor._make(g)
         if g.shape != shape:
             g = _to_input_shape(node, g, shape)
+        elif not create_graph and _maybe_shared(g, grads, out):
+            unowned.add(id(g))     # passed through or a view: others may hold the same memory
         out.append(g)
     if node._hooks:
         for hook in list(node._hooks.values()):
             hook(tuple(out), tuple(grads))
-    if _anomaly.is_anomaly_enabled():
+    if _anomaly._state.enabled:
         _anomaly.check_nan(node, out)
     return out
 
@@ -281,8 +271,29 @@ def _zeros_for(node, nr, create_graph):
     return _tensor_cls()._make(z) if create_graph or not node._array_level else z
 
 
-def _accumulate_leaf(t, g, create_graph):
-    """Add ``g`` into ``t.grad``: in place on the existing object, as torch does, unless a graph is wanted."""
+def _maybe_shared(g, incoming, siblings) -> bool:
+    """Could something besides this gradient slot hold ``g``'s memory?"""
+    if _shares_memory(g):
+        return True
+    for x in incoming:
+        if x is g:
+            return True
+    for x in siblings:
+        if x is g:
+            return True
+    return False
+
+
+def _shares_memory(a) -> bool:
+    """A NumPy/CuPy view of another array; other backends cannot tell, so assume so."""
+    return getattr(a, "base", True) is not None
+
+
+def _accumulate_leaf(t, g, create_graph, shared=True):
+    """Add ``g`` into ``t.grad``: in place on the existing object, as torch does, unless a graph is wanted.
+
+    A first gradient is stored as is when the engine knows nothing else holds it (``shared`` False),
+    and copied otherwise, so that no two ``.grad`` tensors alias one another."""
     if isinstance(g, Tensor):
         if g._data.dtype != t._data.dtype:
             g = g.to(t.dtype)
@@ -293,7 +304,7 @@ def _accumulate_leaf(t, g, create_graph):
         if isinstance(g, Tensor):
             t._grad = g if create_graph else Tensor._make(_copy(g._data))
         else:
-            t._grad = Tensor._make(_copy(g))   # a copy: nothing else may alias a stored .grad
+            t._grad = Tensor._make(_copy(g) if shared or _shares_memory(g) else g)
     elif create_graph or old.requires_grad:
         t._grad = old + (g if isinstance(g, Tensor) else Tensor._make(g))
     else:

@@ -39,6 +39,7 @@ engine (one place, ``engine._sum_to``), so formulas never un-broadcast.
 from __future__ import annotations
 
 import itertools
+import weakref
 
 from .. import _backend
 from . import anomaly_mode as _anomaly
@@ -169,11 +170,18 @@ class Node:
 
 
 class AccumulateGrad(Node):
-    """The node behind a leaf that requires grad: its 'backward' adds into ``variable.grad``."""
+    """The node behind a leaf that requires grad: its 'backward' adds into ``variable.grad``.
+
+    The leaf keeps its accumulator (so it is made once, not per graph); the
+    accumulator refers back weakly, so the two form no reference cycle."""
 
     def __init__(self, variable):
-        self.variable = variable
+        self._variable = weakref.ref(variable)
         self._seq = _next_seq()
+
+    @property
+    def variable(self):
+        return self._variable()
 
 
 def _modified_message(node, value, source, now, expected):
@@ -311,7 +319,6 @@ def _record_outputs(ctx, outs):
 
 def _record_inputs(ctx, args, Tensor):
     """Fill the node's edges to its inputs: ``next_functions`` as torch shows them."""
-    ctx._seq = _next_seq()
     if _anomaly._state.enabled:
         _anomaly.record_trace(ctx)
     edges, shapes = [], []
@@ -330,6 +337,7 @@ def _record_inputs(ctx, args, Tensor):
         shapes.append(None)
     ctx.next_functions = tuple(edges)
     ctx._in_shapes = shapes
+    ctx._seq = _next_seq()          # after the inputs' accumulators: a node is newer than its inputs
 
 
 def _resolve_saved(ctx, args, outs, Tensor, tensor_level):
