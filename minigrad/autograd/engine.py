@@ -123,17 +123,24 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         while ready:
             node = heapq.heappop(ready)[1]
             node_grads = buffers.pop(node)
-            if node._pre_hooks is not None or node._retained is not None or type(node) is AccumulateGrad:
+            if type(node) is AccumulateGrad:
+                leaf = node.variable
+                if leaf is None:            # the leaf is gone: nobody can read this gradient
+                    continue
+                if leaf._hooks:
+                    node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
+                if targets:
+                    for k in targets.get((node, 0), ()):
+                        captured[k] = node_grads[0]
+                if accumulate and (inputs is None or (node, 0) in targets):
+                    _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
+                continue
+            if node._pre_hooks is not None or node._retained is not None:
                 node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
             if targets:
                 for nr, g in enumerate(node_grads):
                     for k in targets.get((node, nr), ()):
                         captured[k] = g
-            if type(node) is AccumulateGrad:
-                leaf = node.variable
-                if leaf is not None and accumulate and (inputs is None or (node, 0) in targets):
-                    _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
-                continue
             if needed is not None and node not in needed:
                 continue
             in_grads = _call_backward(node, node_grads, create_graph, unowned)
@@ -214,6 +221,8 @@ def _run_pre_hooks(node, grads, create_graph, unowned):
 
 def _call_backward(node, grads, create_graph, unowned):
     """Call one node's backward and bring the results to its inputs' shapes."""
+    if node._array_level and not create_graph and node._num_outputs == 1 and node._hooks is None:
+        return _call_array_backward(node, grads[0], unowned)
     tensor_level = not node._array_level
     node._tensor_mode = create_graph or tensor_level
     if node.materialize_grads and node._num_outputs > 1 and any(g is None for g in grads):
@@ -248,6 +257,31 @@ def _call_backward(node, grads, create_graph, unowned):
     if node._hooks:
         for hook in list(node._hooks.values()):
             hook(tuple(out), tuple(grads))
+    if _anomaly._state.enabled:
+        _anomaly.check_nan(node, out)
+    return out
+
+
+def _call_array_backward(node, g, unowned):
+    """The common case of ``_call_backward``: a built-in op, one output, arrays, no hooks."""
+    node._tensor_mode = False
+    result = node._fn.backward(node, g)
+    if type(result) is not tuple:
+        result = (result,)
+    shapes = node._in_shapes
+    if len(result) != len(shapes):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(shapes)}, got {len(result)})")
+    out = []
+    for shape, r in zip(shapes, result):
+        if shape is None or r is None:
+            out.append(None)
+            continue
+        if r.shape != shape:
+            r = _to_input_shape(node, r, shape)
+        elif r is g or _maybe_shared(r, (), out):
+            unowned.add(id(r))     # passed through or a view: others may hold the same memory
+        out.append(r)
     if _anomaly._state.enabled:
         _anomaly.check_nan(node, out)
     return out
