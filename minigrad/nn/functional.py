@@ -436,7 +436,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 # ================================================================== losses ==
 
-class MseLoss(Op):
+class _MseLoss(Op):
     """y = reduce((a - b)^2);  dy/da = 2 (a - b) g / n (n = element count for 'mean', else 1),  dy/db = -dy/da"""
     node_name = "MseLossBackward0"
 
@@ -475,7 +475,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     a, b = input.to(dt), target.to(dt)
     if weight is not None:
         return _reduce((a - b) ** 2 * weight, reduction)
-    return MseLoss.apply(a, b, reduction=reduction)
+    return _MseLoss.apply(a, b, reduction=reduction)
 
 
 def _class_mask(xp, target, n_classes, class_shape, axis=1):
@@ -493,7 +493,7 @@ def _target_weights(xp, target, mask, weight, ignore_index, dtype, axis=1):
     return xp.where(kept, xp.sum(xp.where(mask, wb, 0.0), axis=axis), 0.0)
 
 
-class NllLoss(Op):
+class _NllLoss(Op):
     """y_i = -w[t_i] x[i, t_i] (0 where t_i == ignore_index), reduced; 'mean' divides by sum_i w[t_i];
     dy/dx[i, c] = -w[t_i] g_i [c == t_i]  (/ sum_i w[t_i] for 'mean')"""
     node_name = "NllLossBackward0"
@@ -526,7 +526,7 @@ class NllLoss(Op):
         return xp.where(_wrap(ctx.mask, g), -xp.expand_dims(coef, axis=ctx.axis), 0.0)
 
 
-class NllLoss2d(NllLoss):
+class _NllLoss2d(_NllLoss):
     """nll_loss of K-dimensional input ``(N, C, d1, ...)``: the same formula, torch's node name"""
     node_name = "NllLoss2DBackward0"
 
@@ -574,8 +574,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     n_classes = _check_class_target(input, target, ignore_index)
     w = _check_weight(weight, n_classes, input)
     if input.ndim <= 2:
-        return NllLoss.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
-    out = NllLoss2d.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
+        return _NllLoss.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
+    out = _NllLoss2d.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
     if reduction == "none" and input.ndim != 4:
         out = out.view(tuple(out.shape))    # torch runs these through the 4-D kernel and views the result back
     return out
@@ -630,7 +630,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
 
 
-class BinaryCrossEntropy(Op):
+class _BinaryCrossEntropy(Op):
     """y = -w (t log p + (1 - t) log(1 - p)), each log clamped at -100, reduced;
     dy/dp = w (p - t) / max(p (1 - p), 1e-12) g,   dy/dt = w (log(1 - p) - log p) g   (/ n for 'mean')"""
     node_name = "BinaryCrossEntropyBackward0"
@@ -664,7 +664,7 @@ class BinaryCrossEntropy(Op):
         gp = gt = None
         if ctx.needs_input_grad[0]:
             d = p * (1 - p)
-            gp = scale * (p - t) / xp.where(d > BinaryCrossEntropy.EPS, d, BinaryCrossEntropy.EPS)
+            gp = scale * (p - t) / xp.where(d > _BinaryCrossEntropy.EPS, d, _BinaryCrossEntropy.EPS)
         if ctx.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 gt = scale * (xp.log(1 - p) - xp.log(p))
@@ -684,7 +684,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     w = None
     if weight is not None:
         w = _xp(input._data).broadcast_to(weight.to(input.dtype)._data, tuple(input.shape))
-    return BinaryCrossEntropy.apply(input, t, weight=w, reduction=reduction)
+    return _BinaryCrossEntropy.apply(input, t, weight=w, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
