@@ -195,7 +195,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         out = matmul(w2, cols)
     else:
         out = _ops.Addmm.apply(bias.reshape(out_ch, 1), w2, cols)
-    out = out.reshape(out_ch, n, oh, ow).permute(1, 0, 2, 3)
+    # torch returns a contiguous (N, O, OH, OW) tensor; tutorial code relies on it (x.view(-1, n) after conv)
+    out = out.reshape(out_ch, n, oh, ow).permute(1, 0, 2, 3).contiguous()
     return out.squeeze(0) if unbatched else out
 
 
