@@ -289,7 +289,7 @@ def contiguous_copy(a):
     """A row-major copy (a plain copy where there are no strides)."""
     xp = array_namespace(a)
     if xp is np or xp is _cupy:
-        return xp.ascontiguousarray(a)
+        return xp.array(a, order="C", copy=True)      # (ascontiguousarray would turn 0-d into 1-d)
     return xp.asarray(a, copy=True)
 
 
