@@ -866,7 +866,6 @@ class IndexPut(Op):
 
     @staticmethod
     def backward(ctx, g):
-        xp = namespace(g)
         ga = gv = None
         if ctx.needs_input_grad[0]:
             ga = IndexPut.apply(g, 0.0, index=ctx.index) if _is_tensor(g) else _put_zero(g, ctx.index)

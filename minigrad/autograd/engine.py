@@ -26,10 +26,6 @@ from .. import _backend
 Tensor = None   # minigrad.Tensor; _tensor.py (which imports this module) fills it in
 
 
-def _tensor_cls():
-    return Tensor
-
-
 # ------------------------------------------------------------------ helpers --
 
 def _sum_to(g, shape):
@@ -302,7 +298,7 @@ def _zeros_for(node, nr, create_graph):
     shape, dt, dev = node._out_meta[nr]
     xp = _backend.namespace_for(dev)
     z = xp.zeros(shape, dtype=dt, device=_backend._native_device(xp, dev))
-    return _tensor_cls()._make(z) if create_graph or not node._array_level else z
+    return Tensor._make(z) if create_graph or not node._array_level else z
 
 
 def _maybe_shared(g, incoming, siblings) -> bool:
