@@ -24,6 +24,10 @@ import torch
 import minigrad
 from test_errors import _plain, assert_same_value
 
+# minigrad silences NumPy's RuntimeWarnings from its own modules at import (torch computes inf/NaN silently);
+# pytest drops filters installed while it collects, so the same filter is restated for these tests.
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning:minigrad")
+
 ANOMALY_BUGS = {
     "A1": "check_nan=False is ignored: set_detect_anomaly(True, check_nan=False) / detect_anomaly(check_nan=False) "
           "still raise on NaN (torch does not); torch.is_anomaly_check_nan_enabled is missing",

@@ -134,9 +134,10 @@ BUGS = {
            "bias size and padding-string messages, integer type named 'int64' not 'long int', empty spatial "
            "input accepted",
     "E06": "conv2d groups > 1 raises NotImplementedError (torch computes it)",
-    "E07": "ops torch refuses on integer input run anyway or fail differently: softmax/log_softmax/cross_entropy/"
-           "layer_norm/binary_cross_entropy (NotImplementedError), mse_loss (NotImplementedError), var/std/norm "
-           "(RuntimeError), binary_cross_entropy with a Long target",
+    "E07": "ops torch refuses on integer/bool input run anyway or fail differently: softmax/log_softmax/"
+           "cross_entropy/layer_norm/binary_cross_entropy/leaky_relu (NotImplementedError), mse_loss "
+           "(NotImplementedError), var/std/norm (RuntimeError), binary_cross_entropy with a Long target, "
+           "abs/floor/ceil/round of bool (NotImplementedError; minigrad's round(bool) even returns float16)",
     "E08": "float()/int() of a multi-element tensor raise RuntimeError, torch ValueError 'only one element tensors "
            "can be converted to Python scalars'",
     "E09": "max/min/argmax/argmin/amax/amin over an empty tensor or dim leak NumPy's ValueError; min() says 'max()'",
@@ -194,7 +195,8 @@ BUGS = {
            "ignore_index with probability targets accepted, weight of another dtype accepted",
     "E41": "dropout of an integer tensor returns float64 (torch keeps int64)",
     "E42": "linear with a 1-D weight raises (torch returns the matrix-vector product)",
-    "E43": "mse_loss of empty tensors: backward raises ZeroDivisionError (torch: empty gradient)",
+    "E43": "mse_loss of empty tensors: the forward leaks NumPy's RuntimeWarning 'Mean of empty slice' and the "
+           "backward raises ZeroDivisionError (torch: nan, and an empty gradient)",
     "E44": "div(rounding_mode='trunc') of integer tensors returns float64 (torch keeps int64)",
     "E45": "softmax/log_softmax of an empty tensor leak NumPy's ValueError (torch returns it empty)",
     "E46": "masked_fill promotes the tensor to the value's dtype (torch keeps the tensor's dtype, and refuses nan "
@@ -329,6 +331,9 @@ TENSOR_CASES = {
     "var_long": C(lambda m: m.tensor([1, 2]).var(), bug="E07"),
     "std_long": C(lambda m: m.tensor([1, 2]).std(), bug="E07"),
     "norm_long": C(lambda m: m.tensor([1, 2]).norm(), bug="E07"),
+    "abs_bool": C(lambda m: m.tensor([True, False]).abs(), bug="E07"),
+    "floor_bool": C(lambda m: m.tensor([True, False]).floor(), bug="E07"),
+    "round_bool": C(lambda m: m.tensor([True, False]).round(), bug="E07"),
     "softmax_long": C(lambda m: m.softmax(m.ones(2, 3, dtype=m.int64), dim=1), match="not implemented for 'Long'",
                       bug="E07"),
     "exp_inplace_long": C(lambda m: m.tensor([1, 2]).exp_()),
@@ -516,6 +521,7 @@ NN_CASES = {
     "avg_pool_long": C(lambda m: F(m).avg_pool2d(m.arange(16).view(1, 1, 4, 4), 2), bug="E47"),
     "max_pool_long_ceil_mode": C(lambda m: F(m).max_pool2d(m.zeros(1, 1, 1, 1, dtype=m.int64), 2, ceil_mode=True),
                                  bug="E22"),
+    "leaky_relu_long": C(lambda m: F(m).leaky_relu(m.tensor([1, -2])), bug="E07"),
     "layer_norm_long": C(lambda m: F(m).layer_norm(m.ones(2, 3, dtype=m.int64), (3,)), bug="E07"),
     "layer_norm_double_params": C(lambda m: F(m).layer_norm(m.ones(2, 3), (3,), m.ones(3, dtype=m.float64),
                                                             m.ones(3, dtype=m.float64)), bug="E48"),
@@ -728,7 +734,7 @@ def test_case_count():
     assert bad >= 60, bad
 
 
-def test_save_load_round_trip_errors(tmp_path):
+def test_load_rejects_a_file_that_is_not_a_checkpoint(tmp_path):
     """A path that exists but is not a checkpoint: both refuse it (classes differ by design, see below)."""
     bad = tmp_path / "garbage.pt"
     bad.write_bytes(b"not a checkpoint")

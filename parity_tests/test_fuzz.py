@@ -472,9 +472,9 @@ def mse_like(draw):
 def bce_like(logits=False):
     def build(draw):
         a = draw(arrays(dtypes=(F32, F32, F64, I64)))
-        if not logits:   # keep most inputs in [0, 1]
-            a.array = np.where(np.isfinite(a.array), np.abs(a.array) % 1.0001, a.array).astype(a.array.dtype) \
-                if a.array.dtype.kind == "f" else a.array
+        if not logits and a.array.dtype.kind == "f":   # keep most inputs in [0, 1]
+            with np.errstate(invalid="ignore"):
+                a.array = np.where(np.isfinite(a.array), np.abs(a.array) % 1.0001, a.array).astype(a.array.dtype)
         b = draw(arrays(shape=draw(related_shape(a.array.shape)), dtypes=(F32, F32, F64, I64), grad=False))
         if b.array.dtype.kind == "f":
             b.array = np.clip(np.nan_to_num(b.array), 0, 1).astype(b.array.dtype)
