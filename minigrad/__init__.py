@@ -24,6 +24,7 @@ from ._factories import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntT
 from ._random import Generator, manual_seed, seed
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd, cuda, nn, optim, utils
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from .serialization import load, save
 
 float, double, half, long, int, short = (_ALIASES[k] for k in ("float", "double", "half", "long", "int", "short"))

@@ -17,6 +17,8 @@ Devices:
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 _cupy = None          # the cupy module once imported successfully
@@ -250,6 +252,14 @@ def broadcast_to(a, shape):
     return array_namespace(a).broadcast_to(a, shape)
 
 
+def sum(a, axis=None, keepdims=False, dtype=None):
+    """xp.sum; for NumPy the ufunc reduction itself (np.sum is a Python wrapper around it that
+    costs as much as summing a small array)."""
+    if type(a) is np.ndarray:
+        return np.add.reduce(a, axis=axis, dtype=dtype, keepdims=keepdims)
+    return array_namespace(a).sum(a, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
 def scalar_to_array(x):
     """NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays: give a 0-d array back."""
     return np.asarray(x) if isinstance(x, np.generic) else x
@@ -283,6 +293,36 @@ def is_contiguous(a) -> bool:
     """Row-major without gaps (NumPy/CuPy strides); the array API has no strides: always True there."""
     flags = getattr(a, "flags", None)
     return True if flags is None else bool(flags.c_contiguous)
+
+
+def is_transposed(a) -> bool:
+    """A matrix stored column-major, such as ``W.t()`` (NumPy/CuPy strides; never for other arrays)."""
+    flags = getattr(a, "flags", None)
+    return flags is not None and a.ndim == 2 and flags.f_contiguous and not flags.c_contiguous
+
+
+def _refs_to_base(a):
+    base = a.base
+    return sys.getrefcount(base)
+
+
+# What _refs_to_base counts when the view is the only holder of its base (the exact count
+# depends on how the interpreter counts temporaries, so it is measured, not assumed).
+_SOLE_VIEW_REFS = _refs_to_base(np.zeros(2)[:])
+
+
+def can_keep(a) -> bool:
+    """May ``a`` be stored (as a leaf's ``.grad``) without a copy?  True when it owns its memory, or
+    when it is a row-major view covering the whole of an array that nothing else references (torch's
+    AccumulateGrad likewise steals a gradient nobody else holds).  Without strides: never."""
+    base = getattr(a, "base", False)
+    if base is None:
+        return True
+    if not (type(base) is type(a) and base.base is None and a.size == base.size
+            and a.flags.c_contiguous and a.flags.writeable):
+        return False
+    del base            # our own reference must not be counted
+    return _refs_to_base(a) <= _SOLE_VIEW_REFS
 
 
 def contiguous_copy(a):

@@ -291,7 +291,8 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        return g * namespace(g).sign(a)
+        xp = namespace(g)
+        return g * xp.where(a != a, 0.0, xp.sign(a))     # sign(nan) is 0 in torch
 
 
 class Sigmoid(Op):
@@ -342,7 +343,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return namespace(g).where(y > 0, g, 0.0)
+        return namespace(g).where(y <= 0, 0.0, g)     # nan passes the gradient, as torch's threshold_backward
 
 
 class LeakyRelu(Op):
@@ -425,9 +426,14 @@ class Round(Floor):
 
 
 class Sign(Floor):
-    """y = sign a;  dy/da = 0"""
+    """y = sign a (0 at nan, as torch);  dy/da = 0"""
     node_name = "SignBackward0"
     _fn_name = "sign"
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = _xp(a)
+        return xp.where(a != a, xp.zeros_like(a), xp.sign(a))
 
 
 class Fill(Op):
@@ -512,16 +518,25 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, *, dim=None, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
-        return _xp(a).sum(a, axis=ctx.axes, keepdims=keepdim, dtype=dtype)
+        return _backend.sum(a, axis=ctx.axes, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim)
 
 
-class SumAll(Sum):
+class SumAll(Op):
     """y = sum of all elements;  dy/da = 1"""
     node_name = "SumBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.shape = a.shape
+        return _backend.sum(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, None, keepdim=True)     # y is 0-d: it broadcasts as it is
 
 
 class Mean(Op):
@@ -666,6 +681,7 @@ class Amax(Op):
     """y = max over dims;  dy/da = 1 at the maxima, split evenly between ties (torch's amax/max())"""
     node_name = "AmaxBackward0"
     _reduce = "max"
+    _nan_hits = False       # max()/min() (not amax/amin) send the gradient to the NaNs that made y NaN
 
     @staticmethod
     def forward(ctx, a, *, dim=None, keepdim=False):
@@ -680,7 +696,10 @@ class Amax(Op):
         a, y = ctx.saved_tensors
         xp = namespace(g)
         y_full = _expand_back(y, ctx.shape, ctx.axes, ctx.keepdim)
-        hit = xp.astype(a == y_full, a.dtype)
+        hit = a == y_full
+        if ctx._fn._nan_hits:
+            hit = hit | ((a != a) & (y_full != y_full))
+        hit = xp.astype(hit, a.dtype)
         count = xp.sum(hit, axis=ctx.axes, keepdims=True)
         return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * hit / count
 
@@ -693,10 +712,12 @@ class Amin(Amax):
 
 class MaxAll(Amax):
     node_name = "MaxBackward1"
+    _nan_hits = True
 
 
 class MinAll(Amin):
     node_name = "MinBackward1"
+    _nan_hits = True
 
 
 class MaxDim(Op):
@@ -922,6 +943,24 @@ class Stack(Op):
 
 # =================================================================== matmul ==
 
+def _matmul(xp, x, y):
+    """x @ y for a backward formula.  When the contracted dimension has size 1 (a batch-1 weight
+    gradient a^T @ g) the product is an outer product: a broadcast multiply gives the same numbers
+    (one product per element, nothing summed) several times faster than BLAS on that shape."""
+    if x.shape[-1] == 1 and x.ndim >= 2 and y.ndim >= 2 and not _is_tensor(x):
+        return x * y
+    return xp.matmul(x, y)
+
+
+def _matmul_for(operand, xp, x, y):
+    """The gradient x @ y of ``operand``, in ``operand``'s memory layout, as torch's mm backward:
+    for an operand stored transposed (a weight used as ``W.t()``) it is computed as (y^T @ x^T)^T,
+    so that the gradient reaching ``W`` is row-major and is kept without a transposing copy."""
+    if _backend.is_transposed(operand):
+        return xp.matrix_transpose(_matmul(xp, xp.matrix_transpose(y), xp.matrix_transpose(x)))
+    return _matmul(xp, x, y)
+
+
 class Matmul(Op):
     """y = a @ b (1-D, 2-D or batched);  dy/da = g @ b^T,  dy/db = a^T @ g"""
     node_name = "MmBackward0"
@@ -943,10 +982,10 @@ class Matmul(Op):
         g2 = xp.reshape(g, batch + (a2.shape[-2], b2.shape[-1]))
         ga = gb = None
         if need_a:
-            ga = xp.matmul(g2, xp.matrix_transpose(b2))      # batch + (n, k); the engine sums the batch
+            ga = _matmul_for(a, xp, g2, xp.matrix_transpose(b2))    # batch + (n, k); the engine sums the batch
             ga = ga[..., 0, :] if a.ndim == 1 else ga
         if need_b:
-            gb = xp.matmul(xp.matrix_transpose(a2), g2)      # batch + (k, m)
+            gb = _matmul_for(b, xp, xp.matrix_transpose(a2), g2)    # batch + (k, m)
             gb = gb[..., 0] if b.ndim == 1 else gb
         return ga, gb
 
@@ -992,6 +1031,6 @@ class Addmm(Op):
         a, b = ctx.saved_tensors
         xp = namespace(g)
         _, need_a, need_b = ctx.needs_input_grad
-        ga = xp.matmul(g, xp.matrix_transpose(b)) if need_a else None
-        gb = xp.matmul(xp.matrix_transpose(a), g) if need_b else None
+        ga = _matmul_for(a, xp, g, xp.matrix_transpose(b)) if need_a else None
+        gb = _matmul_for(b, xp, xp.matrix_transpose(a), g) if need_b else None
         return g, ga, gb

@@ -23,12 +23,35 @@ from .autograd.function import AccumulateGrad, RemovableHandle, _Version
 from .autograd.grad_mode import is_grad_enabled, no_grad
 
 _SCALAR_TYPES = (int, float, bool, np.number, np.bool_)
+_DTYPE_OF = {}      # NumPy (and CuPy) dtype -> minigrad dtype: Tensor.dtype is on every op's path
 
 _LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                  "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
                  "uint8": "ByteTensor", "bool": "BoolTensor"}
 _SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
                  "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+_NO_DIM = object()     # "no dim given", where None itself is not accepted
+_CPP_INT = {"int64": "int64_t", "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t",
+            "bool": "bool"}
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _broadcast_shapes(*shapes):
+    """The broadcast shape, with torch's error (NumPy's ValueError must not reach the user)."""
+    ndim = max(len(s) for s in shapes)
+    out = [1] * ndim
+    for s in shapes:                      # pairwise, trailing dimension first, as torch's infer_size
+        for i in range(len(s) - 1, -1, -1):
+            n, d = s[i], ndim - len(s) + i
+            if n != 1 and out[d] != 1 and n != out[d]:
+                raise RuntimeError(f"The size of tensor a ({out[d]}) must match the size of tensor b ({n}) at "
+                                   f"non-singleton dimension {d}")
+            if n != 1:
+                out[d] = n
+    return tuple(out)
 
 
 def legacy_type_name(dtype_name, dev) -> str:
@@ -118,7 +141,14 @@ class Tensor:
 
     @property
     def dtype(self) -> _dtype.dtype:
-        return _dtype.from_name(_backend.dtype_name(self._data.dtype))
+        dt = self._data.dtype
+        if not isinstance(dt, np.dtype):     # another library's dtype must never meet NumPy's in one dict
+            return _dtype.from_name(_backend.dtype_name(dt))
+        try:
+            return _DTYPE_OF[dt]
+        except KeyError:        # first sight of this NumPy dtype
+            out = _DTYPE_OF[dt] = _dtype.from_name(_backend.dtype_name(dt))
+            return out
 
     @property
     def device(self):
@@ -204,7 +234,12 @@ class Tensor:
             if not isinstance(value, Tensor):
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of {type(value).__name__}")
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype '{_C_NAMES[value.dtype.name]}' to a tensor with "
+                    f"grad_dtype '{_SCALAR_NAMES[self.dtype.name]}'. The gradient must match the tensor's grad_dtype "
+                    "(defaults to the tensor's dtype). You can set the tensor's grad_dtype attribute with a specific "
+                    "dtype, or None to allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a "
+                    "tensor and its gradient may break downstream systems that assume they match.")
             if value.device != self.device:
                 raise RuntimeError("assigned grad has data located on a different device")
             if value.shape != self.shape:
@@ -291,9 +326,13 @@ class Tensor:
         return int(self.item())
 
     def __int__(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return int(self.item())
 
     def __float__(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
         return float(self.item())
 
     def __hash__(self):
@@ -440,7 +479,7 @@ class Tensor:
         return dim % ndim if ndim else 0
 
     def _dims(self, dim):
-        if dim is None:
+        if dim is None or (isinstance(dim, (tuple, list)) and not dim):     # torch: an empty dim list is all dims
             return None
         if isinstance(dim, (tuple, list)):
             dims = tuple(self._dim(d) for d in dim)
@@ -461,6 +500,8 @@ class Tensor:
                     return NotImplemented
             else:
                 other = other.item() if isinstance(other, (np.number, np.bool_)) else other
+        if other_is_tensor and self._data.shape != other._data.shape:
+            _broadcast_shapes(self._data.shape, other._data.shape)     # torch's error, not NumPy's
         a, b = _promote(self, other, other_is_tensor)
         return op.apply(b, a) if reflected else op.apply(a, b)
 
@@ -470,10 +511,22 @@ class Tensor:
     def __radd__(self, other):
         return self._binary(_ops.Add, other, reflected=True)
 
+    def _check_bool_sub(self, other):
+        mine = self.dtype is _dtype.bool_
+        theirs = (other.dtype is _dtype.bool_) if isinstance(other, Tensor) else isinstance(other, (bool, np.bool_))
+        if mine and theirs:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        if mine or theirs:
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+
     def __sub__(self, other):
+        self._check_bool_sub(other)
         return self._binary(_ops.Sub, other)
 
     def __rsub__(self, other):
+        self._check_bool_sub(other)
         if isinstance(other, _SCALAR_TYPES):
             a, c = _promote(self, other, False)
             return _ops.Rsub.apply(a, c=c)
@@ -493,27 +546,47 @@ class Tensor:
         return _divide(other, self)
 
     def __floordiv__(self, other):
-        return _no_grad_binary(self, other, lambda xp, a, b: xp.floor_divide(a, b))
+        return _no_grad_binary(self, other, lambda xp, a, b: xp.floor_divide(a, _int_divisor(xp, a, b, "div_floor")))
 
     def __mod__(self, other):
-        return _no_grad_binary(self, other, lambda xp, a, b: xp.remainder(a, b))
+        return _no_grad_binary(self, other, lambda xp, a, b: xp.remainder(a, _int_divisor(xp, a, b, "remainder")))
 
     def __pow__(self, exponent):
         if isinstance(exponent, Tensor):
+            _broadcast_shapes(self._data.shape, exponent._data.shape)
             a, b = _promote(self, exponent, True)
+            if not a.dtype.is_floating_point:
+                if a.dtype is _dtype.bool_:
+                    raise NotImplementedError('"pow" not implemented for \'Bool\'')
+                if bool((b < 0).any()):
+                    # torch's integer pow: 1 ** -n = 1, (-1) ** -n = +-1, anything else ** -n = 0
+                    neg = b < 0
+                    safe = Tensor._make(_backend.array_namespace(b._data).where(neg._data, 0, b._data))
+                    small = where(a == 1, 1, where(a == -1, 1 - 2 * (b % 2), 0)).to(a.dtype)
+                    return where(neg, small, _ops.Pow.apply(a, safe))
             return _ops.Pow.apply(a, b)
         if not isinstance(exponent, _SCALAR_TYPES):
             return NotImplemented
         a, _ = _promote(self, exponent, False)
+        if not a.dtype.is_floating_point:
+            if a.dtype is _dtype.bool_:          # bool ** bool stays bool: a ** True = a, a ** False = True
+                return self | (not exponent)
+            if exponent < 0:
+                raise RuntimeError("Integers to negative integer powers are not allowed.")
         return _ops.PowScalar.apply(a, exponent=exponent)
 
     def __rpow__(self, base):
         if not isinstance(base, _SCALAR_TYPES):
             return NotImplemented
         a, _ = _promote(self, base, False)
+        if a.dtype is _dtype.bool_:
+            raise NotImplementedError('"pow" not implemented for \'Bool\'')
         return _ops.RPow.apply(a, base=base)
 
     def __neg__(self):
+        if self.dtype is _dtype.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+                               "to invert a mask, use the `~` or `logical_not()` operator instead.")
         return _ops.Neg.apply(self)
 
     def __pos__(self):
@@ -528,10 +601,26 @@ class Tensor:
     def __rmatmul__(self, other):
         return matmul(other, self)
 
+    def _check_alpha(self, other, alpha):
+        """torch's checks of ``alpha`` against the result dtype, which is returned."""
+        dt = _dtype.result_type(self, other)
+        if isinstance(alpha, (bool, np.bool_)):
+            if dt is not _dtype.bool_:
+                raise RuntimeError("Boolean alpha only supported for Boolean results.")
+        elif isinstance(alpha, float) and not dt.is_floating_point:
+            raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+        return dt
+
     def add(self, other, alpha=1):
+        if not (type(alpha) is int and alpha == 1):
+            if self._check_alpha(other, alpha) is _dtype.bool_:       # bool + alpha * bool stays bool
+                return self | (other & bool(alpha))
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other, alpha=1):
+        if not (type(alpha) is int and alpha == 1):
+            self._check_bool_sub(other)          # before alpha's checks, as torch (other * alpha hides a bool)
+            self._check_alpha(other, alpha)
         return self - (other * alpha if alpha != 1 else other)
 
     def mul(self, other):
@@ -541,7 +630,18 @@ class Tensor:
         if rounding_mode == "floor":
             return self // other
         if rounding_mode == "trunc":
+            dt = _dtype.result_type(self, other)
+            if not dt.is_floating_point:     # integers stay integers
+                if dt is _dtype.bool_:
+                    raise NotImplementedError('"div_trunc_cpu" not implemented for \'Bool\'')
+                a = self if self.dtype is dt else _cast(self, dt)
+                q = a // other
+                r = a - q * other
+                return q + ((r != 0) & ((a < 0) != (other < 0))).to(q.dtype)
             return _no_grad_binary(self, other, lambda xp, a, b: xp.trunc(a / b))
+        if rounding_mode is not None:
+            raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                               f"'{rounding_mode}'")
         return self / other
 
     multiply, subtract, divide, true_divide = mul, sub, div, div
@@ -567,6 +667,8 @@ class Tensor:
         return bmm(self, other)
 
     def dot(self, other):
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
         return matmul(self, other)
 
     # ========================================================= comparisons ==
@@ -617,6 +719,9 @@ class Tensor:
         return self.shape == other.shape and bool((self == other).all())
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        if self.dtype is not other.dtype:
+            raise RuntimeError(f"{_SCALAR_NAMES[self.dtype.name]} did not match {_SCALAR_NAMES[other.dtype.name]}")
+        _broadcast_shapes(tuple(self.shape), tuple(other.shape))
         return bool(np.allclose(self.detach().cpu().numpy(), other.detach().cpu().numpy(), rtol, atol, equal_nan))
 
     def isnan(self):
@@ -628,13 +733,21 @@ class Tensor:
     def isfinite(self):
         return Tensor._make(_backend.array_namespace(self._data).isfinite(self._data))
 
-    def all(self, dim=None, keepdim=False):
+    def _all_any(self, name, dim, keepdim):
         xp = _backend.array_namespace(self._data)
-        return Tensor._make(xp.all(self._data, axis=self._dims(dim), keepdims=keepdim))
+        if isinstance(dim, (tuple, list)) and not dim:     # unlike sum's, all/any's empty dim list reduces nothing
+            axes = ()
+        else:
+            axes = self._dims(dim)
+            if axes is not None and not self.ndim:         # a 0-d tensor takes dim 0 / -1: nothing to reduce
+                axes = ()
+        return Tensor._make(getattr(xp, name)(self._data, axis=axes, keepdims=keepdim))
+
+    def all(self, dim=None, keepdim=False):
+        return self._all_any("all", dim, keepdim)
 
     def any(self, dim=None, keepdim=False):
-        xp = _backend.array_namespace(self._data)
-        return Tensor._make(xp.any(self._data, axis=self._dims(dim), keepdims=keepdim))
+        return self._all_any("any", dim, keepdim)
 
     # ================================================================ unary ==
     def exp(self):
@@ -649,7 +762,12 @@ class Tensor:
     def rsqrt(self):
         return self.sqrt().reciprocal()
 
+    def _no_bool(self, kernel):
+        if self.dtype is _dtype.bool_:
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+
     def abs(self):
+        self._no_bool("abs_cpu")
         return _ops.Abs.apply(self)
 
     absolute = abs
@@ -661,35 +779,72 @@ class Tensor:
         return _ops.Tanh.apply(_float_for_div(self))
 
     def relu(self):
+        if self.dtype is _dtype.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         return _ops.Relu.apply(self)
 
     def square(self):
+        if self.dtype is _dtype.bool_:          # torch: bool ** 2 is int64
+            return self.long() * self.long()
         return self * self
 
     def sign(self):
+        if self.dtype is _dtype.bool_:
+            return self.clone()
         return _ops.Sign.apply(self)
 
     def floor(self):
+        self._no_bool("floor_vml_cpu")
         return _ops.Floor.apply(self)
 
     def ceil(self):
+        self._no_bool("ceil_vml_cpu")
         return _ops.Ceil.apply(self)
 
     def round(self):
+        self._no_bool("round_vml_cpu")
         return _ops.Round.apply(self)
 
     def clamp(self, min=None, max=None):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self
-            if min is not None:
-                out = maximum(out, min)
-            if max is not None:
-                out = minimum(out, max)
-            return out
-        a, _ = _promote(self, min if min is not None else max, False)
+            if all(b is None or isinstance(b, Tensor) for b in (min, max)):
+                return self._clamp_tensors(min, max)
+            t, n = (min, max) if isinstance(min, Tensor) else (max, min)
+            if t.ndim or not isinstance(n, _SCALAR_TYPES):
+                raise TypeError(f"clamp() received an invalid combination of arguments - got "
+                                f"(min={type(min).__name__}, max={type(max).__name__})")
+            # a 0-d tensor with a number: torch's parser picks the (Number min, Number max) overload
+            min, max = (b.item() if isinstance(b, Tensor) else b for b in (min, max))
+        elif (min is not None and not isinstance(min, _SCALAR_TYPES)) or \
+                (max is not None and not isinstance(max, _SCALAR_TYPES)):
+            raise TypeError(f"clamp() received an invalid combination of arguments - got "
+                            f"(min={type(min).__name__}, max={type(max).__name__})")
+        a = self
+        for bound in (min, max):        # int input with a float bound becomes the default float dtype
+            if bound is not None:
+                a, _ = _promote(a, bound, False)
+        if a.dtype is _dtype.bool_:
+            kernel = "clamp" if min is not None and max is not None else "clamp_min" if max is None else "clamp_max"
+            raise NotImplementedError(f'"{kernel}_scalar_cpu" not implemented for \'Bool\'')
         return _ops.Clamp.apply(a, min=min, max=max)
+
+    def _clamp_tensors(self, min, max):
+        bounds = [b for b in (min, max) if b is not None]
+        dt = _dtype.result_type(self, *bounds)
+        if dt is _dtype.bool_ and len(bounds) == 2:       # (clamp_min / clamp_max alone accept bool)
+            raise NotImplementedError('"clamp_cpu" not implemented for \'Bool\'')
+        _broadcast_shapes(self._data.shape, *(b._data.shape for b in bounds))
+        out, min, max = (None if t is None else t if t.dtype is dt else _cast(t, dt) for t in (self, min, max))
+        # where(), not maximum/minimum: torch's gradient goes wholly to the input when it equals a bound;
+        # a NaN bound gives NaN, as torch
+        nan = dt.is_floating_point
+        if min is not None:
+            out = where((out < min) | (min != min) if nan else out < min, min, out)
+        if max is not None:
+            out = where((out > max) | (max != max) if nan else out > max, max, out)
+        return out
 
     clip = clamp
 
@@ -706,13 +861,23 @@ class Tensor:
         return minimum(self, other)
 
     # =========================================================== reductions ==
+    def _check_grad_dtype(self, dtype):
+        """sum/prod(dtype=...): a tensor that requires grad cannot be reduced into a non-float dtype."""
+        if not dtype.is_floating_point and self.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"Autograd not support dtype: {_SCALAR_NAMES[dtype.name]}")
+
     def sum(self, dim=None, keepdim=False, dtype=None):
+        if dtype is not None:
+            self._dims(dim)                       # torch checks the dims first
+            self._check_grad_dtype(dtype)
         src = self if dtype is None else self.to(dtype)
-        if not src.dtype.is_floating_point and dtype is None:
+        if dtype is None and not _backend.is_floating(self._data.dtype):
             src = src.to(_dtype.int64)         # torch sums integers (and bools) as int64
-        if dim is None:
-            return _ops.SumAll.apply(src)
-        return _ops.Sum.apply(src, dim=src._dims(dim), keepdim=keepdim)
+        dims = src._dims(dim)
+        if dims is None:
+            out = _ops.SumAll.apply(src)
+            return out.reshape((1,) * self.ndim) if keepdim else out
+        return _ops.Sum.apply(src, dim=dims, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         src = self if dtype is None else self.to(dtype)
@@ -720,11 +885,19 @@ class Tensor:
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
                 f"dtype. Got: {_SCALAR_NAMES[src.dtype.name]}")
-        if dim is None:
-            return _ops.MeanAll.apply(src)
+        if src._dims(dim) is None:
+            out = _ops.MeanAll.apply(src)
+            return out.reshape((1,) * self.ndim) if keepdim else out
         return _ops.Mean.apply(src, dim=src._dims(dim), keepdim=keepdim)
 
-    def prod(self, dim=None, keepdim=False, dtype=None):
+    def prod(self, dim=_NO_DIM, keepdim=False, dtype=None):
+        if dim is None or isinstance(dim, (tuple, list)):     # torch's prod takes one int dim, not None
+            raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
+        dim = None if dim is _NO_DIM else dim
+        if dtype is not None:
+            if dim is not None:
+                self._dim(dim)                    # torch checks the dim first
+            self._check_grad_dtype(dtype)
         src = self if dtype is None else self.to(dtype)
         if not src.dtype.is_floating_point and dtype is None:
             src = src.to(_dtype.int64)         # as sum: integers multiply as int64
@@ -737,19 +910,37 @@ class Tensor:
             return correction
         return 1 if unbiased is None or unbiased else 0
 
+    def _check_float(self, what):
+        if not self.dtype.is_floating_point:
+            if what == "norm":
+                raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                                   f"Got {_SCALAR_NAMES[self.dtype.name]}")
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        self._check_float("var")
         if isinstance(dim, bool):      # torch's var(unbiased) overload
             dim, unbiased = None, dim
         return _ops.Var.apply(self, dim=self._dims(dim), correction=self._correction(unbiased, correction),
                               keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        self._check_float("std")
         if isinstance(dim, bool):
             dim, unbiased = None, dim
         return _ops.Std.apply(self, dim=self._dims(dim), correction=self._correction(unbiased, correction),
                               keepdim=keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False):
+        self._check_float("norm")
+        if p in (math.inf, -math.inf):          # max / min of |x| (the power formula would give x^0 = 1)
+            if self.numel() == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because "
+                                   "the operation does not have an identity")
+            a = self.abs()
+            return (a.amax if p > 0 else a.amin)(() if dim is None else dim, keepdim=keepdim)
+        if p == 0:                               # the number of non-zeros (no gradient, as torch)
+            return (self != 0).sum(dim, keepdim=keepdim).to(self.dtype)
         if p not in ("fro", 2, 2.0):
             return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
         return _ops.Norm.apply(self, dim=self._dims(dim), keepdim=keepdim)
@@ -757,12 +948,16 @@ class Tensor:
     def _max_min(self, dim, keepdim, full_op, dim_op, other_fn):
         if isinstance(dim, Tensor):      # torch.max(a, b) is maximum
             return other_fn(self, dim)
+        name = "max" if full_op is _ops.MaxAll else "min"
         if dim is None:
             if self.numel() == 0:
-                raise RuntimeError("max(): Expected reduction dim to be specified for input.numel() == 0. "
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                    "Specify the reduction dim with the 'dim' argument.")
             return full_op.apply(self)
-        values, indices = dim_op.apply(self, dim=self._dim(dim), keepdim=keepdim)
+        d = self._dim(dim)
+        if self.ndim and self.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        values, indices = dim_op.apply(self, dim=d, keepdim=keepdim)
         return _ValuesIndices(values, indices)
 
     def max(self, dim=None, keepdim=False):
@@ -771,13 +966,34 @@ class Tensor:
     def min(self, dim=None, keepdim=False):
         return self._max_min(dim, keepdim, _ops.MinAll, _ops.MinDim, minimum)
 
+    def _extreme_dims(self, name, dim):
+        """amax/amin's dims; an empty input may not reduce over a dim of size 0."""
+        if not self.numel():
+            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            if not dims:
+                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                   "Specify the reduction dim with the 'dim' argument.")
+            for d in dims:          # torch checks each dim as it wraps it, before looking for duplicates
+                d = self._dim(d)
+                if self.shape[d] == 0:
+                    raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        return self._dims(dim) if dim != () else None
+
     def amax(self, dim=(), keepdim=False):
-        return _ops.Amax.apply(self, dim=self._dims(dim) if dim != () else None, keepdim=keepdim)
+        return _ops.Amax.apply(self, dim=self._extreme_dims("amax", dim), keepdim=keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        return _ops.Amin.apply(self, dim=self._dims(dim) if dim != () else None, keepdim=keepdim)
+        return _ops.Amin.apply(self, dim=self._extreme_dims("amin", dim), keepdim=keepdim)
 
     def _arg(self, name, dim, keepdim):
+        if self.dtype is _dtype.bool_:
+            raise RuntimeError(f"{name}(): does not support bool input")
+        if self.numel() == 0:
+            if dim is None:
+                raise IndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+            d = self._dim(dim)
+            if self.ndim and self.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
         xp = _backend.array_namespace(self._data)
         data = self._data
         if dim is None:
@@ -825,6 +1041,7 @@ class Tensor:
 
     def flatten(self, start_dim=0, end_dim=-1):
         if not self.ndim:
+            self._dim(start_dim), self._dim(end_dim)
             return self.reshape(1)
         s, e = self._dim(start_dim), self._dim(end_dim)
         if s > e:
@@ -917,6 +1134,8 @@ class Tensor:
         return out
 
     def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         d = self._dim(dim)
         step = -(-self.shape[d] // chunks)
         return self.split(step, d)
@@ -924,7 +1143,18 @@ class Tensor:
     def split(self, size, dim=0):
         d = self._dim(dim)
         n = self.shape[d]
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if isinstance(size, int) else size
+        if isinstance(size, int):
+            if size < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
+            if size == 0 and n:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+            sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+            sizes = sizes or [0]              # an empty dim still gives one (empty) piece
+        else:
+            sizes = list(size)
+            if sum(sizes) != n or any(s < 0 for s in sizes):
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                                   f"size at dimension {d}), but got split_sizes={sizes}")
         out, start = [], 0
         for s in sizes:
             out.append(self[(slice(None),) * d + (slice(start, start + s),)])
@@ -965,6 +1195,10 @@ class Tensor:
         data = value._data if vt else value
         if vt and data.dtype != self._data.dtype:
             data = xp.astype(data, self._data.dtype)
+        if vt:
+            target = self._data[index].shape
+            if data.shape != target:
+                value.expand(*target)        # torch's "The expanded size of the tensor ..." error
         self._data[index] = data
         self._version_counter.value += 1
 
@@ -982,6 +1216,22 @@ class Tensor:
         return where(condition, self, other)
 
     def masked_fill(self, mask, value):
+        if mask.dtype is not _dtype.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
+                               f"{_C_NAMES[mask.dtype.name]}")
+        if isinstance(value, Tensor) and value.ndim:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                               f"{value.ndim} dimension(s).")
+        if not self.dtype.is_floating_point and self.dtype is not _dtype.bool_:
+            v = value.item() if isinstance(value, Tensor) else value       # (any non-zero value is True for bool)
+            if isinstance(v, float) and not math.isfinite(v):
+                raise RuntimeError(f"value cannot be converted to type {_CPP_INT.get(self.dtype.name, 'int64_t')} "
+                                   "without overflow")
+        if isinstance(value, Tensor):
+            value = value.to(self.dtype)
+        elif not self.dtype.is_floating_point:     # the value is converted to the tensor's dtype, as torch
+            value = Tensor._make(_backend.asarray(value, self.device).astype(_backend.backend_dtype(
+                _backend.array_namespace(self._data), self.dtype.name)))
         return where(mask, value, self)
 
     # ============================================================= in place ==
@@ -1007,6 +1257,9 @@ class Tensor:
         if self.grad_fn is None and self._requires_grad:
             old = self
         result = compute(old)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(result.shape)}")
         _check_castable(result.dtype, self.dtype)
         self._data[...] = result._data
         self._version_counter.value += 1
@@ -1027,6 +1280,9 @@ class Tensor:
             return self._inplace_with_history(compute)
         with no_grad():
             result = compute(self)
+        if result._data.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(result.shape)}")
         _check_castable(result.dtype, self.dtype)
         xp = _backend.array_namespace(self._data)
         data = result._data
@@ -1202,7 +1458,8 @@ def _cast(t, dt):
     xp = _backend.array_namespace(t._data)
     if t.requires_grad and dt.is_floating_point and is_grad_enabled():
         return _ops.Cast.apply(t, dtype=_backend.backend_dtype(xp, dt.name))
-    return Tensor._make(xp.astype(t._data, _backend.backend_dtype(xp, dt.name)))
+    with np.errstate(invalid="ignore", over="ignore"):   # nan/inf -> int: torch converts silently
+        return Tensor._make(xp.astype(t._data, _backend.backend_dtype(xp, dt.name)))
 
 
 def _promote(a, other, other_is_tensor):
@@ -1225,6 +1482,21 @@ def _promote(a, other, other_is_tensor):
     return a, other
 
 
+def _int_divisor(xp, a, b, kernel):
+    """torch has no bool kernel for ``//`` and ``%``, and raises on integer division by zero (NumPy returns 0
+    and warns) unless the result is empty."""
+    name = _backend.dtype_name(a.dtype)
+    if name not in _FLOAT_NAMES:
+        if name == "bool":
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+        if a.size and bool(xp.any(xp.asarray(b) == 0)):
+            raise RuntimeError("ZeroDivisionError")
+    return b
+
+
+_FLOAT_NAMES = ("float16", "float32", "float64")
+
+
 def _float_for_div(t):
     """Integer inputs to true division and transcendental ops become the default float dtype."""
     return t if t.dtype.is_floating_point else t.to(_dtype.get_default_dtype())
@@ -1244,6 +1516,8 @@ def _no_grad_binary(a, b, fn):
     if isinstance(b, np.ndarray):
         b = Tensor._make(_backend.asarray(b, a.device))
     if isinstance(b, Tensor):
+        if a._data.shape != b._data.shape:
+            _broadcast_shapes(a._data.shape, b._data.shape)
         a2, b2 = _promote(a, b, True)
         bd = b2._data
     else:
@@ -1357,23 +1631,34 @@ def where(condition, input=None, other=None):
     """``where(cond, a, b)``: elements of a where cond, else b (numbers allowed for a or b)."""
     if input is None and other is None:
         return tuple(Tensor._make(i) for i in _backend.array_namespace(condition._data).nonzero(condition._data))
-    ref = input if isinstance(input, Tensor) else other
-    if not isinstance(input, Tensor):
-        input = Tensor._make(_backend.asarray(input, ref.device, ref.dtype.name if isinstance(input, float) and
-                                              ref.dtype.is_floating_point else None))
-    if not isinstance(other, Tensor):
-        other = Tensor._make(_backend.asarray(other, ref.device, ref.dtype.name if isinstance(other, float) and
-                                              ref.dtype.is_floating_point else None))
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        # a Python number takes the result dtype (torch's wrapped-number promotion: int tensor, 0.5 -> float32)
+        dt = _dtype.result_type(input, other).name
+        input, other = (x if isinstance(x, Tensor) else Tensor._make(_backend.asarray(x, condition.device, dt))
+                        for x in (input, other))
+    if condition.dtype is not _dtype.bool_:
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{_SCALAR_NAMES[condition.dtype.name]}")
+    _broadcast_shapes(condition._data.shape, input._data.shape, other._data.shape)
     a, b = _promote(input, other, True)
     return _ops.Where.apply(a, b, condition=condition._data)
 
 
+def _tensor_arg(name, b):
+    if not isinstance(b, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+
+
 def maximum(a, b):
+    _tensor_arg("maximum", b)
+    _broadcast_shapes(a._data.shape, b._data.shape)
     a, b = _promote(a, b, True)
     return _ops.Maximum.apply(a, b)
 
 
 def minimum(a, b):
+    _tensor_arg("minimum", b)
+    _broadcast_shapes(a._data.shape, b._data.shape)
     a, b = _promote(a, b, True)
     return _ops.Minimum.apply(a, b)
 
@@ -1384,13 +1669,31 @@ def matmul(a, b):
                         f"{type(b if isinstance(a, Tensor) else a).__name__}")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
-    a, b = _promote(a, b, True)
+    if a.dtype is not b.dtype and not (b.ndim > 2 and (a.numel() == 0 or b.numel() == 0)):
+        na, nb = _SCALAR_NAMES[a.dtype.name], _SCALAR_NAMES[b.dtype.name]
+        if a.ndim == 1 and b.ndim == 1:
+            raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {na} and {nb}")
+        if a.ndim == 2 and b.ndim == 1:
+            raise RuntimeError(f"addmv input tensors must have the same dtype, but got {nb}, {na}, and {nb}")
+        if b.ndim > 2:
+            raise RuntimeError(f"expected scalar type {na} but found {nb}")
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
+                           f"{_C_NAMES[b.dtype.name]}")
+    if a.ndim > 2 and b.ndim > 2:
+        _broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if a.dtype is not b.dtype:     # (only empty batched products get here: torch promotes them)
+        a, b = _promote(a, b, True)
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
         if a.ndim == 1 and b.ndim == 1:
             raise RuntimeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] to have the same "
                                f"number of elements, but got {ka} and {kb} elements respectively")
+        if a.ndim == 2 and b.ndim == 1:
+            raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{ka}), vec ({kb})")
+        if a.ndim > 2 and b.ndim == 2:     # torch folds the batch into the rows
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({math.prod(a.shape[:-1])}x{ka} and "
+                               f"{kb}x{b.shape[1]})")
         if a.ndim <= 2 and b.ndim <= 2:
             sa = "x".join(map(str, a.shape)) if a.ndim == 2 else f"1x{ka}"
             sb = "x".join(map(str, b.shape)) if b.ndim == 2 else f"{kb}x1"
@@ -1432,7 +1735,7 @@ def bmm(a, b):
 def cat(tensors, dim=0):
     tensors = [t for t in tensors]
     if not tensors:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # torch skips legacy empty 1-D tensors of shape (0,)
     kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
     ref = kept[0]

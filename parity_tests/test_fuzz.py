@@ -639,75 +639,25 @@ class Divergence:
         return [a for a in self.args if not isinstance(a, (T, list))]
 
 
-BROADCAST_T = r"The size of tensor a \(\d+\) must match|The expanded size of the tensor|doesn't match the broadcast"
 # Ordered: the first matching predicate names the bug.  Keep each as narrow as the bug it stands for.
 KNOWN = [
-    ("E01", lambda d: d.t_raised("RuntimeError", BROADCAST_T) and d.m_raised("ValueError", r"broadcast")),
-    ("E03", lambda d: d.op("matmul", "mm", "bmm", "dot", "linear") and d.m_ok
-     and d.t_raised("RuntimeError", r"same dtype|expected both vectors to have same dtype|expected scalar type")),
     ("E04", lambda d: d.op("matmul", "mm", "bmm", "dot") and d.t_raised("RuntimeError")
      and (d.m_raised("ValueError", "broadcast") or d.m_ok or d.m_raised("RuntimeError"))),
-    ("E07", lambda d: (d.any_dtype("i") or d.any_dtype("b"))
-     and d.t_raised(None, r"not implemented for '(Long|Bool)'|std and var only support floating point|"
-                    r"Expected a floating point or complex tensor|Found dtype \w+ but expected|"
-                    r"result type \w+ can't be cast|does not support bool input|Boolean inputs not supported")
-     and (d.m_ok or d.m_raised())),
-    ("E09", lambda d: d.op("max", "min", "argmax", "argmin", "amax", "amin")
-     and d.t_raised(None, r"Expected reduction dim") and d.m_raised()),
-    ("E11", lambda d: d.op("cat", "concat", "concatenate") and d.t_raised("ValueError", "non-empty list")
-     and d.m_raised("RuntimeError", "non-empty list")),
     ("E12", lambda d: d.op("chunk", "split") and (d.m_raised("ZeroDivisionError") or d.t_raised(None, "expects")
                                                  or (d.t_ok and d.m_ok and any(a.size == 0 for a in d.tensors())))),
     ("E14", lambda d: d.op("index_select", "gather") and (d.t_raised() or d.m_raised() or d.tensors()[0].ndim == 0
                                                          or d.tensors()[1].ndim == 0)),
-    ("E15", lambda d: d.op("masked_fill", "where") and d.t_raised("RuntimeError", r"boolean")),
-    ("E28", lambda d: d.op("square", "add") and d.any_dtype("b") and d.t_ok and d.m_ok),
-    ("E17", lambda d: (d.any_dtype("b") or any(a is True or a is False for a in d.scalar_args())) and (d.m_raised(None, "numpy boolean") or d.m_raised("UFuncTypeError")
-                                             or d.t_raised("RuntimeError", r"bool tensor") or d.t_ok)),
-    ("E21", lambda d: d.t_raised("RuntimeError", r"^ZeroDivisionError$") and d.m_ok),
-    ("E23", lambda d: d.op("sign") and d.has_nan()),
-    ("E29", lambda d: d.op("clamp", "clip", "maximum", "minimum") and d.m_raised("AttributeError", "_data")),
-    ("E30", lambda d: d.op("allclose", "equal") and d.t_raised("RuntimeError", r"did not match")),
-    ("E35", lambda d: d.op("prod") and d.t_raised("TypeError") and d.m_ok),
-    ("E31", lambda d: d.t_raised(None, r"rounding_mode|alpha|received an invalid combination|"
-                                 r"must be int, not NoneType")),
-    ("E32", lambda d: d.op("flatten") and d.tensors()[0].ndim == 0 and d.t_raised("IndexError")),
-    ("E33", lambda d: d.op("norm") and d.kwargs.get("p") in (math.inf, -math.inf, 0)),
-    ("E34", lambda d: d.op("pow") and (d.m_raised("ValueError", r"Integers to negative integer powers")
-                                       or d.t_raised("RuntimeError", r"Integers to negative integer powers"))),
     ("E10", lambda d: d.op("reshape") and d.m_raised("ValueError", "cannot reshape")),
     ("E37", lambda d: d.op("avg_pool2d", "max_pool2d", "adaptive_avg_pool2d", functional=True)
      and d.tensors()[0].ndim == 2),
-    ("E39", lambda d: d.op("binary_cross_entropy_with_logits", "mse_loss") and d.t_ok and d.m_ok
-     and d.t[1][1] != d.m[1][1] and any(a.ndim == 0 for a in d.tensors())),
-    ("E38", lambda d: d.op("binary_cross_entropy_with_logits", "mse_loss", "binary_cross_entropy")
-     and (d.t_ok and d.m_ok or d.t_raised("RuntimeError", BROADCAST_T))),
     ("E40", lambda d: d.op("nll_loss", "cross_entropy") and (d.t_raised() or d.m_raised())),
     ("E41", lambda d: d.op("dropout") and (d.any_dtype("i") or d.any_dtype("b"))),
-    ("E42", lambda d: d.op("linear") and d.t_ok and d.m_raised("RuntimeError", "at least 1D")),
-    ("E43", lambda d: d.op("mse_loss") and d.m_ok and isinstance(d.m[2], tuple)
-     and d.m[2][0] is ZeroDivisionError),
-    ("E44", lambda d: d.op("div", "divide") and d.kwargs.get("rounding_mode") == "trunc"
-     and d.any_dtype("i")),
-    ("E45", lambda d: d.op("softmax", "log_softmax") and any(a.size == 0 for a in d.tensors())),
-    ("E46", lambda d: d.op("masked_fill") and (d.t_raised(None, "cannot be converted") or d.t_ok)),
     ("E47", lambda d: d.op("avg_pool2d", functional=True) and d.any_dtype("i")
      and d.m_raised("RuntimeError", r"mean\(\): could not infer output dtype")),
-    ("E48", lambda d: d.op("binary_cross_entropy", "layer_norm", "linear", "conv2d")
-     and d.t_raised("RuntimeError", r"Found dtype|expected scalar type|same dtype|should be the same|mixed dtype") and d.m_ok),
-    ("E49", lambda d: d.op("adaptive_avg_pool2d") and (d.t_ok and d.m_ok or d.m_raised("ZeroDivisionError"))),
-    ("E05", lambda d: d.op("conv2d") and (d.m_raised("ZeroDivisionError") or d.m_raised("ValueError"))),
-    ("E27", lambda d: d.op("sum", "mean", "std", "var", "norm", "prod", "amax", "amin", "all", "any")
-     and (d.kwargs.get("dim", 0) == () or ("dim" in d.kwargs and d.kwargs["dim"] is None
-                                            and d.kwargs.get("keepdim")))),
+    ("E49", lambda d: d.op("adaptive_avg_pool2d") and d.t_ok and d.m_ok),
     ("E47", lambda d: d.op("avg_pool2d", functional=True) and d.any_dtype("i")),
-    ("E50", lambda d: d.op("clamp", "clip") and (d.any_dtype("i") or d.any_dtype("b") or len(d.tensors()) > 1)),
     ("E51", lambda d: d.t_raised() and d.m_raised() and d.op("stack", "cat", "concat", "concatenate", "permute",
                                                              "norm", "mse_loss")),
-    ("E05", lambda d: d.op("conv2d") and d.t_raised("RuntimeError", "Only zero batch or zero channel") and d.m_ok),
-    ("E22", lambda d: d.op("max_pool2d") and d.any_dtype("i") and d.m_raised("OverflowError")),
-    ("E52", lambda d: d.op("sum", "mean", "prod") and d.t_raised("RuntimeError", "Autograd not support dtype")),
-    ("E53", lambda d: d.op("one_hot") and d.t_raised("RuntimeError", "empty tensor")),
 ]
 
 
@@ -718,6 +668,11 @@ QUIRKS = [
     # minigrad's explicit zero padding gives 0 * inf = nan consistently.
     ("T1", lambda d: d.op("conv2d") and d.t_ok and d.m_ok and "padding" in d.kwargs
      and any(a.dtype.kind == "f" and np.isinf(a).any() for a in d.tensors())),
+    # torch's pow(float, bool tensor) computes its forward, but its backward evaluates exponent - 1 on the bool
+    # exponent and raises "Subtraction ... with a bool tensor"; minigrad returns the gradient b * a ** (b - 1).
+    ("T2", lambda d: d.op("pow") and d.t_ok and d.m_ok and len(d.tensors()) == 2 and d.tensors()[1].dtype == BOOL
+     and isinstance(d.t[2], tuple) and re.search("Subtraction, the `-` operator, with a bool", d.t[2][1])
+     and not isinstance(d.m[2], tuple)),
 ]
 
 

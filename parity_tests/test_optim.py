@@ -144,12 +144,16 @@ def adam_kwargs(draw, lr=st.floats(1e-4, 0.01), beta2=st.floats(0.9, 0.9999), de
 
 
 @st.composite
-def rmsprop_kwargs(draw, lr=st.floats(1e-4, 0.01)):
+def rmsprop_kwargs(draw, lr=st.floats(1e-4, 0.01), small_alpha=False):
     # centered RMSprop divides by sqrt(E[g^2] - E[g]^2): with a small alpha that difference cancels
     # catastrophically (alpha=0: exactly), and torch's fused multiply-add (AVX2 addcmul) rounds it differently
     # from NumPy's separate multiply and add.  Parity is only meaningful where the update is well conditioned.
+    # Without centering, a small alpha makes the step ~ g / (|g| + eps): where |g| ~ eps it turns the
+    # last-bit differences between two frameworks' computed gradients (matmul summation order) into
+    # percent-level step differences (seen: alpha=6e-8, 2.5% in one momentum entry after 6 steps).  So
+    # small alphas are drawn only where both frameworks get identical gradients (``small_alpha``).
     centered = draw(st.booleans())
-    alpha = draw(st.floats(0.5, 0.999) if centered else st.floats(0.0, 0.999))
+    alpha = draw(st.floats(0.0, 0.999) if small_alpha and not centered else st.floats(0.5, 0.999))
     # Likewise a small alpha with L2 decay: the step ~ g'/|g'| with g' = g + wd*p, which torch computes
     # with one rounding (FMA) and NumPy with two, cancels where p has drifted to -g/wd.
     weight_decay = draw(wd) if alpha >= 0.5 else 0.0
@@ -163,7 +167,7 @@ KWARGS = {"SGD": sgd_kwargs(), "Adam": adam_kwargs(), "AdamW": adam_kwargs(decou
 WIDE = {"SGD": sgd_kwargs(lr=st.floats(1e-4, 5.0)),
         "Adam": adam_kwargs(lr=st.floats(1e-4, 2.0), beta2=st.floats(0.0, 0.9999)),
         "AdamW": adam_kwargs(lr=st.floats(1e-4, 2.0), beta2=st.floats(0.0, 0.9999), decoupled=True),
-        "RMSprop": rmsprop_kwargs(lr=st.floats(1e-4, 1.0))}
+        "RMSprop": rmsprop_kwargs(lr=st.floats(1e-4, 1.0), small_alpha=True)}
 NAMES = list(KWARGS)
 
 

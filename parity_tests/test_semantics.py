@@ -192,6 +192,58 @@ def test_shared_gradient_is_not_aliased():
     both(f)
 
 
+# A leaf keeps a gradient without copying only when nothing else can see its memory (a fresh
+# array, or the sole view of one: minigrad's engine checks reference counts, as torch's
+# AccumulateGrad does).  Each case mutates one .grad and shows every other value unchanged.
+
+def test_transposed_weight_gradient_is_not_aliased():
+    def f(m):
+        w = m.ones(3, 4, requires_grad=True)
+        b = m.zeros(3, requires_grad=True)
+        x = m.arange(8.0).reshape(2, 4)
+        y = m.nn.functional.linear(x, w, b)        # addmm(b, x, w.t())
+        y.retain_grad()
+        (y * y).sum().backward()
+        before = y.grad.clone()
+        w.grad.mul_(0.0)
+        b.grad.add_(1.0)
+        return w.grad, b.grad, y.grad, before, w.grad.is_contiguous()
+    both(f)
+
+
+def test_view_of_a_caller_gradient_is_copied():
+    def f(m):
+        x = m.ones(3, 2, requires_grad=True)
+        gradient = m.arange(6.0).reshape(2, 3)
+        x.t().backward(gradient)                   # x.grad would be a view of the caller's tensor
+        x.grad.zero_()
+        return gradient, x.grad
+    both(f)
+
+
+def test_gradient_and_its_transpose_are_not_aliased():
+    def f(m):
+        a = m.ones(2, 3, requires_grad=True)
+        b = m.ones(3, 2, requires_grad=True)
+        a * 1                                      # a's accumulator is older: b's runs first
+        (a + b.t()).sum().backward()               # a gets g, b gets g.t(): one array
+        b.grad.zero_()
+        return a.grad, b.grad
+    both(f)
+
+
+def test_hook_kept_gradient_is_not_aliased():
+    def f(m):
+        x = m.ones(2, 3, requires_grad=True)
+        kept = []
+        x_t = x.t()
+        x_t.register_hook(kept.append)             # the hook keeps g; x.grad would be g.t()
+        (x_t * m.arange(6.0).reshape(3, 2)).sum().backward()
+        x.grad.zero_()
+        return kept[0], x.grad
+    both(f)
+
+
 # --------------------------------------------------------------- row 8 --
 
 def test_grad_modes():

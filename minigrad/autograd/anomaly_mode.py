@@ -1,10 +1,13 @@
 """Anomaly detection: report which forward op produced a NaN gradient."""
 from __future__ import annotations
 
-import threading
+import warnings
 
-class _State(threading.local):
+
+class _State:
+    """Process-wide, as torch's AnomalyMode (a thread started inside detect_anomaly() sees it on)."""
     enabled = False
+    check_nan = True
 
 
 _state = _State()
@@ -14,28 +17,34 @@ def is_anomaly_enabled() -> bool:
     return _state.enabled
 
 
+def is_anomaly_check_nan_enabled() -> bool:
+    return _state.check_nan
+
+
 class set_detect_anomaly:
     """``set_detect_anomaly(True)`` turns on NaN checks in backward; usable as a context manager."""
 
     def __init__(self, mode: bool, check_nan: bool = True):
-        self.prev = is_anomaly_enabled()
-        _state.enabled = bool(mode)
+        self.prev = (_state.enabled, _state.check_nan)
+        _state.enabled, _state.check_nan = bool(mode), bool(check_nan)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        _state.enabled = self.prev
+        _state.enabled, _state.check_nan = self.prev
         return False
 
 
 class detect_anomaly(set_detect_anomaly):
     def __init__(self, check_nan: bool = True):
         self.check_nan = check_nan
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+                      "enabled for debugging.", UserWarning, stacklevel=2)
 
     def __enter__(self):
-        self.prev = is_anomaly_enabled()
-        _state.enabled = True
+        self.prev = (_state.enabled, _state.check_nan)
+        _state.enabled, _state.check_nan = True, bool(self.check_nan)
         return self
 
 

@@ -19,7 +19,7 @@ import warnings
 
 from . import anomaly_mode as _anomaly
 from .function import AccumulateGrad
-from .grad_mode import _set as _set_grad_mode, is_grad_enabled
+from .grad_mode import _state as _grad_state
 from .. import _backend
 
 
@@ -34,7 +34,7 @@ def _sum_to(g, shape):
     lead = len(g.shape) - len(shape)
     axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape) if n == 1 and g.shape[i + lead] != 1)
     if axes:
-        g = xp.sum(g, axis=axes, keepdims=True)
+        g = xp.sum(g, axis=axes, keepdims=True) if isinstance(g, Tensor) else _backend.sum(g, axis=axes, keepdims=True)
     if lead or g.shape != tuple(shape):
         g = xp.reshape(g, tuple(shape))
     return g
@@ -89,7 +89,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     recursion, and torch's own execution order.
     """
     for i, t in enumerate(tensors):
-        if not t.requires_grad:
+        if not (t._requires_grad or t.grad_fn is not None):
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     grads = _make_root_grads(tensors, grad_tensors, create_graph)
     roots = [t._edge() for t in tensors]
@@ -107,20 +107,18 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         if node not in buffers:
             heapq.heappush(ready, (-node._seq, node))
         _accumulate_into(buffers, node, nr, g)
-    unowned = set()       # ids of gradient arrays that something else may hold: copy before storing
-    for (node, nr), g, given in zip(roots, grads, grad_tensors):
-        if given is not None:
-            unowned.add(id(g))
+    # ids of gradient arrays that something else may hold (the caller's): copy before storing
+    unowned = {id(g) for g, given in zip(grads, grad_tensors) if given is not None}
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
-    prev_mode = is_grad_enabled()
-    _set_grad_mode(create_graph)    # backward formulas record a graph only under create_graph
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = create_graph      # backward formulas record a graph only under create_graph
     try:
         while ready:
             node = heapq.heappop(ready)[1]
             node_grads = buffers.pop(node)
             if type(node) is AccumulateGrad:
-                leaf = node.variable
+                leaf = node._variable()
                 if leaf is None:            # the leaf is gone: nobody can read this gradient
                     continue
                 if leaf._hooks:
@@ -139,7 +137,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         captured[k] = g
             if needed is not None and node not in needed:
                 continue
-            in_grads = _call_backward(node, node_grads, create_graph, unowned)
+            if node._array_level and not create_graph and node._num_outputs == 1 and node._hooks is None:
+                in_grads = _call_array_backward(node, node_grads[0], unowned)     # the common case
+            else:
+                in_grads = _call_backward(node, node_grads, create_graph, unowned)
             if not retain_graph and node._saved:
                 node._saved = None       # free what forward saved
             for (child, nr), g in zip(node.next_functions, in_grads):
@@ -153,7 +154,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         continue
                 _accumulate_into(buffers, child, nr, g)
     finally:
-        _set_grad_mode(prev_mode)
+        _grad_state.enabled = prev_mode
 
     if inputs is not None and accumulate:      # backward(inputs=[non-leaf]) fills its .grad too
         for k, t in enumerate(inputs):
@@ -217,8 +218,6 @@ def _run_pre_hooks(node, grads, create_graph, unowned):
 
 def _call_backward(node, grads, create_graph, unowned):
     """Call one node's backward and bring the results to its inputs' shapes."""
-    if node._array_level and not create_graph and node._num_outputs == 1 and node._hooks is None:
-        return _call_array_backward(node, grads[0], unowned)
     tensor_level = not node._array_level
     node._tensor_mode = create_graph or tensor_level
     if node.materialize_grads and node._num_outputs > 1 and any(g is None for g in grads):
@@ -247,13 +246,13 @@ def _call_backward(node, grads, create_graph, unowned):
             g = Tensor._make(g)
         if g.shape != shape:
             g = _to_input_shape(node, g, shape)
-        elif not create_graph and _maybe_shared(g, grads, out):
-            unowned.add(id(g))     # passed through or a view: others may hold the same memory
+        elif not create_graph and _passed_on(g, grads, out):
+            unowned.add(id(g))     # passed through: others hold the same array
         out.append(g)
     if node._hooks:
         for hook in list(node._hooks.values()):
             hook(tuple(out), tuple(grads))
-    if _anomaly._state.enabled:
+    if _anomaly._state.enabled and _anomaly._state.check_nan:
         _anomaly.check_nan(node, out)
     return out
 
@@ -275,10 +274,10 @@ def _call_array_backward(node, g, unowned):
             continue
         if r.shape != shape:
             r = _to_input_shape(node, r, shape)
-        elif r is g or _maybe_shared(r, (), out):
-            unowned.add(id(r))     # passed through or a view: others may hold the same memory
+        elif r is g or _passed_on(r, (), out):
+            unowned.add(id(r))     # passed through: others hold the same array
         out.append(r)
-    if _anomaly._state.enabled:
+    if _anomaly._state.enabled and _anomaly._state.check_nan:
         _anomaly.check_nan(node, out)
     return out
 
@@ -301,10 +300,10 @@ def _zeros_for(node, nr, create_graph):
     return Tensor._make(z) if create_graph or not node._array_level else z
 
 
-def _maybe_shared(g, incoming, siblings) -> bool:
-    """Could something besides this gradient slot hold ``g``'s memory?"""
-    if _shares_memory(g):
-        return True
+def _passed_on(g, incoming, siblings) -> bool:
+    """Is ``g`` the very array this node received, or one it also returned for another input?
+    Then more than one gradient slot holds it.  (Views are judged where it matters, at the leaf:
+    ``_backend.can_keep``.)"""
     for x in incoming:
         if x is g:
             return True
@@ -314,15 +313,11 @@ def _maybe_shared(g, incoming, siblings) -> bool:
     return False
 
 
-def _shares_memory(a) -> bool:
-    """A NumPy/CuPy view of another array; other backends cannot tell, so assume so."""
-    return getattr(a, "base", True) is not None
-
-
 def _accumulate_leaf(t, g, create_graph, shared=True):
     """Add ``g`` into ``t.grad``: in place on the existing object, as torch does, unless a graph is wanted.
 
-    A first gradient is stored as is when the engine knows nothing else holds it (``shared`` False),
+    A first gradient is stored as is when nothing else holds it (``shared`` False: no other slot of the
+    engine has it; ``can_keep``: it owns its memory, or is the only view of memory nobody else holds),
     and copied otherwise, so that no two ``.grad`` tensors alias one another."""
     if isinstance(g, Tensor):
         if g._data.dtype != t._data.dtype:
@@ -334,7 +329,7 @@ def _accumulate_leaf(t, g, create_graph, shared=True):
         if isinstance(g, Tensor):
             t._grad = g if create_graph else Tensor._make(_copy(g._data))
         else:
-            t._grad = Tensor._make(_copy(g) if shared or _shares_memory(g) else g)
+            t._grad = Tensor._make(g if not shared and _backend.can_keep(g) else _copy(g))
     elif create_graph or old.requires_grad:
         t._grad = old + (g if isinstance(g, Tensor) else Tensor._make(g))
     else:

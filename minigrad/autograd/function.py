@@ -96,7 +96,7 @@ class Node:
     @property
     def needs_input_grad(self):
         """Per positional input: does it need a gradient?  (Its shape was recorded only if so.)"""
-        return tuple(shape is not None for shape in self._in_shapes)
+        return tuple([shape is not None for shape in self._in_shapes])
 
     # -- the ctx API used inside forward/backward --
     def save_for_backward(self, *values):
@@ -257,7 +257,7 @@ class Function(metaclass=FunctionMeta):
                 results.append(o)
             outs = tuple(results)
             _record_outputs(ctx, outs)
-            _resolve_saved(ctx, args, outs, Tensor, tensor_level=True)
+            _resolve_saved(ctx, args, args, outs, outs)
         ctx._tensor_mode = True
         return outs[0] if single else outs
 
@@ -297,7 +297,7 @@ class Op(Function):
                 _record_inputs(ctx, args, Tensor)
                 result.grad_fn = ctx
                 if ctx._to_save:
-                    _resolve_saved(ctx, args, (result,), Tensor, tensor_level=False)
+                    _resolve_saved(ctx, args, raw, (result,), (out,))
             return result
         outs = tuple(Tensor._make(o) for o in out)
         if record:
@@ -307,7 +307,7 @@ class Op(Function):
                     o.grad_fn, o._output_nr = ctx, nr
             _record_outputs(ctx, outs)
             if ctx._to_save:
-                _resolve_saved(ctx, args, outs, Tensor, tensor_level=False)
+                _resolve_saved(ctx, args, raw, outs, out)
         return outs
 
 
@@ -340,31 +340,33 @@ def _record_inputs(ctx, args, Tensor):
     ctx._seq = _next_seq()          # after the inputs' accumulators: a node is newer than its inputs
 
 
-def _resolve_saved(ctx, args, outs, Tensor, tensor_level):
+def _resolve_saved(ctx, args, arg_values, outs, out_values):
     """Turn what forward passed to save_for_backward into (value, version counter, version, source).
 
-    Inputs are remembered by Tensor (so create_graph can differentiate through
-    them); outputs by their index, and rebuilt on unpacking (a stored output
-    Tensor would point back at this node: a reference cycle).
+    ``arg_values``/``out_values`` are what forward saw: the Tensors themselves
+    (a user Function) or their arrays (a built-in Op).  Inputs are remembered
+    by Tensor (so create_graph can differentiate through them); outputs by
+    their index, and rebuilt on unpacking (a stored output Tensor would point
+    back at this node: a reference cycle).
     """
     saved = []
     for s in ctx._to_save:
         if s is None:
             saved.append((None, None, 0, None))
             continue
-        for a in args:
-            if isinstance(a, Tensor) and s is (a if tensor_level else a._data):
+        for a, value in zip(args, arg_values):
+            if s is value and isinstance(a, Tensor):
                 counter = a._version_counter
                 saved.append((a._data, counter, counter.value, a))
                 break
         else:
-            for nr, o in enumerate(outs):
-                if s is (o if tensor_level else o._data):
+            for nr, (o, value) in enumerate(zip(outs, out_values)):
+                if s is value:
                     counter = o._version_counter
                     saved.append((o._data, counter, counter.value, nr))
                     break
             else:   # an intermediate value computed in forward: a constant for backward
-                saved.append((s._data if tensor_level and isinstance(s, Tensor) else s, None, 0, None))
+                saved.append((s._data if isinstance(s, Tensor) else s, None, 0, None))
     ctx._saved = saved
     ctx._to_save = ()
 

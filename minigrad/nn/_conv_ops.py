@@ -185,7 +185,8 @@ class MaxPool2d(Op):
         h, w = x.shape[2:]
         oh = out_size(h, kernel[0], stride[0], padding[0], padding[1], dilation[0])
         ow = out_size(w, kernel[1], stride[1], padding[2], padding[3], dilation[1])
-        xt = _padded_t(x, padding, -math.inf)
+        low = -math.inf if xp.isdtype(x.dtype, "real floating") else xp.iinfo(x.dtype).min   # int: no -inf
+        xt = _padded_t(x, padding, low)
         # As torch's kernel: start from -inf at the window's first in-bounds cell and take a
         # cell when it is greater (or NaN).  np.where is slow on random masks (branch
         # mispredictions), so the running max is ``maximum`` (which propagates NaN) and the
@@ -193,12 +194,12 @@ class MaxPool2d(Op):
         first = [np.maximum(0, -((np.arange(o) * stride[a] - padding[2 * a]) // dilation[a]))
                  for a, o in enumerate((oh, ow))]
         idx0 = _backend.asarray(first[0][:, None] * kernel[1] + first[1][None, :], _backend.device_of(x))
-        has_nan = bool(xp.any(xp.isnan(x)))
+        has_nan = low == -math.inf and bool(xp.any(xp.isnan(x)))
         best = idx = None
         for k in range(kernel[0] * kernel[1]):
             v = xt[_slices(k // kernel[1], k % kernel[1], oh, ow, stride, dilation)]
             if best is None:
-                best, idx = xp.full_like(v, -math.inf), xp.broadcast_to(idx0, v.shape)
+                best, idx = xp.full_like(v, low), xp.broadcast_to(idx0, v.shape)
             better = v > best
             if has_nan:
                 better = better | xp.isnan(v)          # a NaN always takes over: the last NaN wins

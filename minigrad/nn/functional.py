@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 
 from .. import _backend, _dtype, _ops
-from .._tensor import Tensor, _SCALAR_NAMES, legacy_type_name, matmul
+from .._tensor import Tensor, _C_NAMES, _SCALAR_NAMES, _broadcast_shapes, _check_castable, legacy_type_name, matmul
 from ..autograd.engine import namespace
 from ..autograd.function import Op
 from ._conv_ops import Im2col, MaxPool2d as _MaxPool2dOp, arange, out_size
@@ -69,7 +69,7 @@ def _scalar_name(dt):
 
 def _c_name(dt):
     """The C++ name torch's kernels print for a dtype (``float``, ``double``)."""
-    return {"float32": "float", "float64": "double", "float16": "c10::Half"}.get(dt.name, dt.name)
+    return _C_NAMES.get(dt.name, dt.name)
 
 
 def _check_reduction(reduction):
@@ -113,24 +113,48 @@ def _constant(host, like):
 # ================================================================== linear ==
 
 def linear(input, weight, bias=None):
-    """y = input @ weight^T + bias.  2-D input gives torch's ``AddmmBackward0`` node."""
-    if input._data.dtype != weight._data.dtype:      # backend dtypes: cheaper than Tensor.dtype on this hot path
-        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_scalar_name(input.dtype)} and "
-                           f"{_scalar_name(weight.dtype)}")
-    if input.ndim == 0 or weight.ndim != 2:
+    """y = input @ weight^T + bias.  2-D input gives torch's ``AddmmBackward0`` node.
+
+    As torch: with a bias, a 2-D input (or any input when the bias has dims) takes the fused addmm
+    (bias, input flattened to 2-D, weight^T); otherwise input @ weight^T, then a 0-d bias added in place.
+    """
+    if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are {input.ndim}D and "
                            f"{weight.ndim}D")
-    if input.ndim != 2:          # as torch: fold the leading dims into one, then unfold the result
-        out = linear(input.reshape(-1, input.shape[-1]), weight, bias)
-        return out.reshape(tuple(input.shape[:-1]) + (weight.shape[0],))
-    if input.shape[1] != weight.shape[1]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
-                           f"{weight.shape[1]}x{weight.shape[0]})")
+    if bias is not None and (input.ndim == 2 or bias.ndim):
+        if weight.ndim > 2:
+            weight.t()                                   # torch's error: the weight is transposed first
+        # backend dtypes: cheaper than Tensor.dtype on this hot path
+        if bias._data.dtype != weight._data.dtype:
+            raise RuntimeError(f"self and mat2 must have the same dtype, but got {_scalar_name(bias.dtype)} and "
+                               f"{_scalar_name(weight.dtype)}")
+        if input._data.dtype != weight._data.dtype:
+            raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_scalar_name(input.dtype)} and "
+                               f"{_scalar_name(weight.dtype)}")
+        if weight.ndim != 2:
+            raise RuntimeError(f"mat2 must be a matrix, got {weight.ndim}-D tensor")
+        if input.ndim != 2:      # as torch: fold the leading dims into one, then unfold the result
+            out = linear(input.reshape(-1, input.shape[-1]), weight, bias)
+            return out.reshape(tuple(input.shape[:-1]) + (weight.shape[0],))
+        if input.shape[1] != weight.shape[1]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({input.shape[0]}x{input.shape[1]} and "
+                               f"{weight.shape[1]}x{weight.shape[0]})")
+        if bias.shape != (weight.shape[0],) and bias.ndim:
+            bias.expand(input.shape[0], weight.shape[0])      # torch's "The expanded size of the tensor ..." error
+        return _ops.Addmm.apply(bias, input, weight.t())
+    if weight.ndim == 1:
+        out = matmul(input, weight)
+    elif input.ndim != 2:        # fold the leading dims into one, then unfold the result
+        out = linear(input.reshape(-1, input.shape[-1]), weight)
+        out = out.reshape(tuple(input.shape[:-1]) + (weight.shape[0],))
+    else:
+        out = matmul(input, weight.t())
     if bias is None:
-        return matmul(input, weight.t())
-    if bias._data.dtype != input._data.dtype:
-        bias = bias.to(input.dtype)
-    return _ops.Addmm.apply(bias, input, weight.t())
+        return out
+    dt = out.dtype                       # torch adds the 0-d bias in place: the output keeps its dtype
+    _check_castable(_dtype.result_type(out, bias), dt)
+    out = out + bias
+    return out if out.dtype is dt else out.to(dt)
 
 
 # ============================================================ convolution ==
@@ -148,7 +172,7 @@ def _padding4(padding, kernel, dilation, stride, where="conv2d"):
                 total = d * (k - 1)
                 pads += [total // 2, total - total // 2]   # the odd extra cell goes bottom/right, as torch
             return tuple(pads)
-        raise RuntimeError(f"Invalid padding string '{padding}', should be one of {{'valid', 'same'}}")
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
     ph, pw = _pair(padding, "padding")
     return (ph, ph, pw, pw)
 
@@ -160,10 +184,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if input.ndim not in (3, 4):
         raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
                            f"{list(input.shape)}")
+    if weight.ndim != 4:
+        st = list(_pair(stride, "stride"))
+        raise RuntimeError(f"expected stride to be a single integer value or a list of {weight.ndim - 2} values to "
+                           f"match the convolution dimensions, but got stride={st}")
     unbatched = input.ndim == 3
     if unbatched:
         input = input.unsqueeze(0)
     out_ch, in_ch, kh, kw = weight.shape
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_ch):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{out_ch} elements, but got bias of size {list(bias.shape)} instead")
     if input.shape[1] != in_ch * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
                            f"{list(input.shape)} to have {in_ch * groups} channels, but got {input.shape[1]} "
@@ -179,8 +210,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f"({legacy_type_name(weight.dtype.name, weight.device)}) should be the same or input "
                            f"should be a MKLDNN tensor and weight is a dense tensor")
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
     pads = _padding4(padding, (kh, kw), dilation, stride)
+    if min(pads) < 0:
+        raise RuntimeError("negative padding is not supported")
     n, c, h, w = input.shape
+    if n and c and (h == 0 or w == 0):
+        raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{list(input.shape) if not unbatched else list(input.shape[1:])}")
     eff = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
     if h + pads[0] + pads[1] < eff[0] or w + pads[2] + pads[3] < eff[1]:
         raise RuntimeError(f"Calculated padded input size per channel: ({h + pads[0] + pads[1]} x "
@@ -222,8 +260,8 @@ def _pool_setup(input, kernel_size, stride, padding, dilation, ceil_mode, what):
             raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, "
                                f"kernel_size={k[i]} and dilation={d[i]}")
         if what == "avg" and p[i] > k[i] // 2:
-            raise RuntimeError(f"pad should be at most half of kernel size, but got pad={p[i]} and "
-                               f"kernel_size={k[i]}")
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={p[i]}, "
+                               f"kernel_size={k[i]} and dilation=1")
     if what == "max" and (p[0] > k[0] // 2 or p[1] > k[1] // 2):
         raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got padW = {p[1]}, "
                            f"padH = {p[0]}, kW = {k[1]}, kH = {k[0]}")
@@ -325,6 +363,14 @@ def adaptive_avg_pool2d(input, output_size):
     ow = w if ow is None else int(ow)
     if (oh, ow) == (1, 1):
         return input.mean((-2, -1), keepdim=True)
+    for d, n in ((input.ndim - 2, h), (input.ndim - 1, w)):
+        if n == 0:
+            raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(input.shape)} with dimension {d} being empty")
+    if not input.dtype.is_floating_point:
+        if input.numel():      # (torch's kernel never runs on an empty batch: no dtype check then)
+            raise NotImplementedError(f'"adaptive_avg_pool2d" not implemented for \'{_scalar_name(input.dtype)}\'')
+        return input.new_zeros(tuple(input.shape[:-2]) + (oh, ow))
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))
     ph = _constant(_adaptive_matrix(h, oh), input)
@@ -343,7 +389,7 @@ def _adaptive_matrix(size, n_out):
 # ============================================================= activations ==
 
 def relu(input, inplace=False):
-    return input.relu_() if inplace else _ops.Relu.apply(input)
+    return input.relu_() if inplace else input.relu()
 
 
 def relu_(input):
@@ -359,6 +405,8 @@ def tanh(input):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"leaky_relu_cpu" not implemented for \'{_scalar_name(input.dtype)}\'')
     if inplace:
         return input._inplace(lambda s: _ops.LeakyRelu.apply(s, negative_slope=negative_slope))
     return _ops.LeakyRelu.apply(input, negative_slope=negative_slope)
@@ -368,6 +416,17 @@ def _softmax_dim(name, ndim, stacklevel):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
                   "as an argument.", stacklevel=stacklevel)
     return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_trivial(name, input, dim):
+    """torch's checks: an empty input comes back as it is (any dtype); otherwise it must be floating point."""
+    d = input._dim(dim)
+    if input.numel() == 0:
+        return True
+    if not input.dtype.is_floating_point:
+        kernel = f"{name}_lastdim_kernel_impl" if input.ndim == 0 or d == input.ndim - 1 else f"{name}_kernel_impl"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_scalar_name(input.dtype)}\'')
+    return False
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -382,6 +441,8 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
+    if _softmax_trivial("log_softmax", input, dim):
+        return input.clone()
     m = input.amax(dim, keepdim=True).detach()
     shifted = input - m
     return shifted - shifted.exp().sum(dim, keepdim=True).log()
@@ -393,6 +454,8 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
+    if _softmax_trivial("softmax", input, dim):
+        return input.clone()
     e = (input - input.amax(dim, keepdim=True).detach()).exp()
     return e / e.sum(dim, keepdim=True)
 
@@ -406,6 +469,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape [*, "
                            f"{', '.join(map(str, shape))}], but got input of size{list(input.shape)}")
+    for param in (weight, bias):
+        if param is not None and param.dtype is not input.dtype:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float"
+                               if input.dtype is _dtype.float32 else
+                               "mixed dtype (CPU): all inputs must share same datatype.")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"LayerNormKernelImpl" not implemented for \'{_scalar_name(input.dtype)}\'')
     dims = tuple(range(-k, 0))
     centered = input - input.mean(dims, keepdim=True)
     var = (centered * centered).mean(dims, keepdim=True)
@@ -448,8 +518,8 @@ class _MseLoss(Op):
         ctx.save_for_backward(a, b)
         ctx.reduction, ctx.n = reduction, math.prod(d.shape)
         sq = d * d
-        if reduction == "mean":
-            return xp.mean(sq)
+        if reduction == "mean":        # not xp.mean: NumPy warns "Mean of empty slice" from its own module
+            return xp.sum(sq) / ctx.n
         if reduction == "sum":
             return xp.sum(sq)
         return sq
@@ -457,7 +527,7 @@ class _MseLoss(Op):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        ga = g * (a - b) * (2.0 / ctx.n if ctx.reduction == "mean" else 2.0)
+        ga = g * (a - b) * (2.0 / max(ctx.n, 1) if ctx.reduction == "mean" else 2.0)   # empty: empty grads
         return (ga if ctx.needs_input_grad[0] else None), (-ga if ctx.needs_input_grad[1] else None)
 
 
@@ -470,9 +540,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input size ({input.shape}). "
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have "
                       "the same size.", stacklevel=2)
-    dt = _dtype.result_type(input, target)
+        _broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    dt = _dtype.promote_types(input.dtype, target.dtype)   # torch broadcasts first: no 0-d promotion rule
     if not dt.is_floating_point:
-        dt = _dtype.get_default_dtype()
+        raise NotImplementedError(f'"mse_cpu" not implemented for \'{_scalar_name(dt)}\'')
     a, b = input.to(dt), target.to(dt)
     if weight is not None:
         return _reduce((a - b) ** 2 * weight, reduction)
@@ -642,7 +713,7 @@ class _BinaryCrossEntropy(Op):
         xp = _xp(p)
         with np.errstate(divide="ignore", invalid="ignore"):
             log_p = xp.clip(xp.log(p), -100.0, None)
-            log_q = xp.clip(xp.log(1 - p), -100.0, None)
+            log_q = xp.clip(xp.log1p(-p), -100.0, None)      # log1p, as torch: tiny p gives a tiny loss, not 0
         loss = -(t * log_p + (1 - t) * log_q)
         if weight is not None:
             loss = loss * weight
@@ -678,35 +749,82 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
+    if weight is not None:          # torch's Python wrapper broadcasts the weight to the target's shape first
+        _broadcast_shapes(tuple(target.shape), tuple(weight.shape))
+    if target.dtype is not input.dtype:           # before the input's dtype, as torch
+        raise RuntimeError(f"Found dtype {_scalar_name(target.dtype)} but expected {_scalar_name(input.dtype)}")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"binary_cross_entropy" not implemented for \'{_scalar_name(input.dtype)}\'')
     data = _backend.to_numpy(input._data)
     if not np.all((data >= 0) & (data <= 1)):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    t = target if target.dtype is input.dtype else target.to(input.dtype)
+    t = target
     w = None
     if weight is not None:
+        _check_inplace_shape(input, weight.shape)
         w = _xp(input._data).broadcast_to(weight.to(input.dtype)._data, tuple(input.shape))
     return _BinaryCrossEntropy.apply(input, t, weight=w, reduction=reduction)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
-    """BCE on logits: (1 - t) x - lw * log_sigmoid(x), lw = 1 + (pos_weight - 1) t  (torch's stable form).
-
-    log_sigmoid(x) = (x - |x|)/2 - log(1 + exp(-|x|)): min(x, 0) written so
-    that its derivative at 0 is 1/2, and exp never overflows.
-    """
+    """BCE on logits: (1 - t) x - lw * log_sigmoid(x), lw = 1 + (pos_weight - 1) t  (torch's stable form)."""
     reduction = _resolve_reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
-    ax = input.abs()
-    log_sig = (input - ax) * 0.5 - ((-ax).exp() + 1).log()
+    # torch's checks, in its order: log_sigmoid(input); log_sigmoid(input) *= (pos_weight - 1) * target + 1;
+    # loss = (1 - target) *= input (so the loss has the target's dtype); loss *= weight
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for \'{_scalar_name(input.dtype)}\'')
+    if pos_weight is not None:
+        _check_inplace_shape(input, _broadcast_shapes(tuple(pos_weight.shape), tuple(target.shape)))
+    if target.dtype is _dtype.bool_:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {_scalar_name(input.dtype)} can't be cast to the desired output type "
+                           f"{_scalar_name(target.dtype)}")
+    if weight is not None:
+        _check_inplace_shape(input, weight.shape)
+    log_sig = _LogSigmoid.apply(input)
     if pos_weight is not None:
         loss = (1 - target) * input - ((pos_weight - 1) * target + 1) * log_sig
     else:
         loss = (1 - target) * input - log_sig
     if weight is not None:
         loss = loss * weight
+    if loss.dtype is not target.dtype:
+        loss = loss.to(target.dtype)
     return _reduce(loss, reduction)
+
+
+class _LogSigmoid(Op):
+    """y = log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)) (torch's kernel: exp never overflows, and log1p keeps
+    the digits that cancel against x in the loss);  dy/dx = sigmoid(-x) = 1 / (1 + z) for x < 0, else z / (1 + z),
+    z = exp(-|x|)"""
+    node_name = "LogSigmoidBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        xp = _xp(x)
+        ctx.save_for_backward(x)
+        return xp.minimum(x, xp.zeros_like(x)) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        xp = namespace(g)
+        neg = x < 0
+        z = xp.exp(xp.where(neg, x, -x))
+        return g * xp.where(neg, 1.0, z) / (1 + z)
+
+
+def _check_inplace_shape(out, other_shape):
+    """torch computes these losses with in-place ops on ``out``: the other operand must broadcast to its shape."""
+    shape = tuple(out.shape)
+    full = _broadcast_shapes(shape, tuple(other_shape))
+    if full != shape:
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
 
 
 # ================================================================== others ==
@@ -718,7 +836,7 @@ def one_hot(tensor, num_classes=-1):
     t = _backend.to_numpy(tensor._data)
     if t.size and t.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
-    if num_classes == -1:
+    if num_classes == -1 or (num_classes <= 0 and t.size == 0):
         if t.size == 0:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
         num_classes = int(t.max()) + 1
