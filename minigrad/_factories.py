@@ -1,12 +1,13 @@
 """Functions that create tensors: ``tensor``, ``zeros``, ``randn``, ``arange``, legacy ``FloatTensor``..."""
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
 from . import _backend, _dtype, _random
-from ._tensor import Tensor, _check_float_for_grad, _shape_arg
+from ._tensor import Tensor, _check_float_for_grad, _new_shape, _shape_arg
 
 
 def _finish(data, requires_grad):
@@ -33,7 +34,7 @@ def _default_dtype_of(host: np.ndarray, from_python: bool) -> str:
     return host.dtype.name
 
 
-def _to_host(data):
+def _to_host(data, dtype=None):
     """Python data (nested lists, scalars, tensors) as a NumPy array, and whether it came from Python."""
     if isinstance(data, Tensor):
         return _backend.to_numpy(data._data), False
@@ -43,15 +44,60 @@ def _to_host(data):
         return np.asarray(data), False
     if isinstance(data, (list, tuple)):
         flat = _flatten_tensors(data)
-        host = np.asarray(flat)
-        if host.dtype == object:
+        try:
+            host = np.asarray(flat)
+        except ValueError:              # ragged
+            host = None
+        if host is None or host.dtype.kind not in "biuf":     # ragged, str or None items: torch's error
+            _check_data(data, dtype)
             raise ValueError("expected sequence of equal-length sequences of numbers")
         if any(isinstance(x, np.floating) for x in _iter_leaves(data)):
             return host, False
         return host, True
     if isinstance(data, numbers.Number):
         return np.asarray(data), True
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if isinstance(data, str):
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _check_data(data, dtype):
+    """Raise torch's error for nested data NumPy cannot make a numeric array of, found as torch does: the
+    shape from the first items, then every item's dtype, then every sequence's length against the shape."""
+    sizes, seq = [], data
+    while isinstance(seq, (list, tuple, str)):
+        if len(sizes) == 32:            # ['a']: a str is a sequence of strs
+            raise ValueError(f"too many dimensions '{type(seq).__name__}'")
+        sizes.append(len(seq))
+        if not seq:
+            break
+        seq = seq[0]
+
+    def infer(x):
+        if isinstance(x, (list, tuple)):
+            for v in x:
+                infer(v)
+        elif isinstance(x, str):
+            raise TypeError("new(): invalid data type 'str'")
+        elif not isinstance(x, (numbers.Number, np.generic, Tensor)):
+            raise RuntimeError(f"Could not infer dtype of {type(x).__name__}")
+    infer(data)
+    is_float = dtype.is_floating_point if dtype is not None else \
+        any(isinstance(v, (float, np.floating)) for v in _iter_leaves(data))
+
+    def store(x, dim):
+        if dim == len(sizes):
+            if isinstance(x, (list, tuple)):
+                raise TypeError(f"must be real number, not {type(x).__name__}" if is_float else
+                                f"'{type(x).__name__}' object cannot be interpreted as an integer")
+            return
+        if not isinstance(x, (list, tuple)):
+            raise TypeError("not a sequence")
+        if len(x) != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} (got {len(x)})")
+        for v in x:
+            store(v, dim + 1)
+    store(data, 0)
 
 
 def _iter_leaves(data):
@@ -70,7 +116,7 @@ def _flatten_tensors(data):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data``; dtype inferred as torch does (Python floats -> float32)."""
-    host, from_python = _to_host(data)
+    host, from_python = _to_host(data, dtype)
     name = dtype.name if dtype is not None else _default_dtype_of(host, from_python)
     dev = _backend.as_device(device if device is not None else _default_device)
     return _finish(_backend.asarray(host, dev, name, copy=True), requires_grad)
@@ -101,7 +147,7 @@ def _resolve(dtype, device):
 def _filled(size, value, dtype, device, requires_grad):
     name, dev = _resolve(dtype, device)
     xp = _backend.namespace_for(dev)
-    shape = _shape_arg(size)
+    shape = _new_shape(size)
     data = xp.full(shape, value, dtype=_backend.backend_dtype(xp, name),
                    device=_backend._native_device(xp, dev)) if xp is not np else \
         np.full(shape, value, dtype=name)
@@ -109,6 +155,8 @@ def _filled(size, value, dtype, device, requires_grad):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    if min(_shape_arg(size), default=0) < 0:       # zeros has its own message
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
     return _filled(size, 0, dtype, device, requires_grad)
 
 
@@ -121,6 +169,8 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if not isinstance(fill_value, (numbers.Number, np.generic, Tensor)):
+        raise TypeError(f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     if dtype is None:
         dtype = _dtype.python_scalar_dtype(fill_value)
     return _filled((size,) if isinstance(size, int) else size, fill_value, dtype, device, requires_grad)
@@ -149,23 +199,28 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, m
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     name, dev = _resolve(dtype, device)
-    return _finish(_random.uniform_array(_shape_arg(size), 0.0, 1.0, _dtype.from_name(name), dev, generator),
+    return _finish(_random.uniform_array(_new_shape(size), 0.0, 1.0, _dtype.from_name(name), dev, generator),
                    requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     name, dev = _resolve(dtype, device)
-    return _finish(_random.normal_array(_shape_arg(size), 0.0, 1.0, _dtype.from_name(name), dev, generator),
+    return _finish(_random.normal_array(_new_shape(size), 0.0, 1.0, _dtype.from_name(name), dev, generator),
                    requires_grad)
 
 
 def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
     if high is None:
         low, high = 0, low
+    elif size is None and isinstance(high, (tuple, list)):     # randint(high, size)
+        low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
     dev = _backend.as_device(device if device is not None else _default_device)
-    return _finish(_random.integers_array(_shape_arg((size,)), low, high, dtype or _dtype.int64, dev, generator),
+    shape = _new_shape((size,))
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _finish(_random.integers_array(shape, low, high, dtype or _dtype.int64, dev, generator),
                    requires_grad)
 
 
@@ -182,6 +237,7 @@ def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad
 
 
 def randperm(n, generator=None, dtype=None, device=None):
+    _new_shape((n,))
     dev = _backend.as_device(device if device is not None else _default_device)
     perm = _random.permutation(n, generator).astype((dtype or _dtype.int64).name)
     return Tensor._make(_backend.asarray(perm, dev))
@@ -196,17 +252,26 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = _dtype.get_default_dtype() if is_float else _dtype.int64
     if values[2] == 0:
         raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(values[0]) and math.isfinite(values[1])):
+        raise RuntimeError(f"unsupported range: {values[0]:g} -> {values[1]:g}")
+    if not ((values[2] > 0 and values[1] >= values[0]) or (values[2] < 0 and values[1] <= values[0])):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     host = np.arange(*values, dtype=np.float64 if dtype.is_floating_point else np.int64)
     return _finish(_backend.asarray(host, _backend.as_device(device), dtype.name), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
     host = np.linspace(start, end, steps)
     name, dev = _resolve(dtype, device)
     return _finish(_backend.asarray(host, dev, name), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    for arg, k in (("n", n), ("m", m)):
+        if k is not None and k < 0:
+            raise RuntimeError(f"{arg} must be greater or equal to 0, got {k}")
     name, dev = _resolve(dtype, device)
     return _finish(_backend.asarray(np.eye(n, m if m is not None else n), dev, name), requires_grad)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 import warnings
 import weakref
 
@@ -596,10 +597,20 @@ class Tensor:
         return self.abs()
 
     def __matmul__(self, other):
-        return matmul(self, other)
+        try:
+            return matmul(self, other)
+        except TypeError:     # tensor @ 2: Python's own TypeError, as torch (matmul() names its argument)
+            if isinstance(other, (Tensor, np.ndarray)):
+                raise
+            return NotImplemented
 
     def __rmatmul__(self, other):
-        return matmul(other, self)
+        try:
+            return matmul(other, self)
+        except TypeError:
+            if isinstance(other, (Tensor, np.ndarray)):
+                raise
+            return NotImplemented
 
     def _check_alpha(self, other, alpha):
         """torch's checks of ``alpha`` against the result dtype, which is returned."""
@@ -1052,8 +1063,18 @@ class Tensor:
         return self.reshape(shape[:s] + (math.prod(shape[s:e + 1]),) + shape[e + 1:])
 
     def unflatten(self, dim, sizes):
+        sizes = _shape_arg(tuple(sizes))
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
         d = self._dim(dim)
-        return self.reshape(self.shape[:d] + tuple(sizes) + self.shape[d + 1:])
+        try:
+            sizes = _infer_shape(sizes, self.shape[d], None)
+        except RuntimeError as e:      # torch rewords only the size mismatch
+            if not str(e).startswith("shape '"):
+                raise
+            raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                               f"({self.shape[d]}) in the input tensor") from None
+        return self.reshape(self.shape[:d] + sizes + self.shape[d + 1:])
 
     def unsqueeze(self, dim):
         d = self._dim(dim, self.ndim + 1)
@@ -1075,9 +1096,13 @@ class Tensor:
             raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does not match "
                                f"the length of the desired ordering of dimensions i.e. input.dim() = {self.ndim} "
                                f"is not equal to len(dims) = {len(dims)}")
-        dims = tuple(self._dim(d) for d in dims)
-        if len(set(dims)) != len(dims):
-            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        wrapped = []
+        for d in dims:       # one at a time, as torch: a duplicate before an out-of-range dim is the error
+            d = self._dim(d)
+            if d in wrapped:
+                raise RuntimeError("permute(): duplicate dims are not allowed.")
+            wrapped.append(d)
+        dims = tuple(wrapped)
         return self._view_of(_ops.Permute.apply(self, dims=dims))
 
     def transpose(self, dim0, dim1):
@@ -1127,20 +1152,31 @@ class Tensor:
 
     def repeat(self, *sizes):
         sizes = _shape_arg(sizes)
+        if len(sizes) < self.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               "of tensor")
+        if min(sizes, default=0) < 0:       # torch's error names the result's shape
+            _new_shape(tuple(n * k for n, k in zip((1,) * (len(sizes) - self.ndim) + self.shape, sizes)))
         out = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
         for d, n in enumerate(sizes):
-            if n != 1:
+            if n == 0:           # (cat of no tensors is an error)
+                out = out[(slice(None),) * d + (slice(0, 0),)]
+            elif n != 1:
                 out = cat([out] * n, d)
         return out
 
     def chunk(self, chunks, dim=0):
+        if not self.ndim:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         d = self._dim(dim)
         step = -(-self.shape[d] // chunks)
-        return self.split(step, d)
+        return self.split(step if step else [0] * chunks, d)     # an empty dim: `chunks` empty pieces
 
     def split(self, size, dim=0):
+        if not self.ndim:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         d = self._dim(dim)
         n = self.shape[d]
         if isinstance(size, int):
@@ -1175,9 +1211,14 @@ class Tensor:
                     first.extend([slice(None)] * _dims_consumed(i))
             selected = self[tuple(first)]
             return selected[tuple(i for i in index if type(i) is not int)]
-        op = {"select": _ops.Select, "slice": _ops.Slice, "advanced": _ops.Index}[kind]
-        out = op.apply(self, index=index, basic=kind != "advanced")
-        return self._view_of(out) if kind != "advanced" else out
+        if kind != "advanced":
+            op = _ops.Select if kind == "select" else _ops.Slice
+            return self._view_of(op.apply(self, index=index, basic=True))
+        try:
+            return _ops.Index.apply(self, index=index, basic=False)
+        except IndexError:
+            _advanced_index_error(index, self.shape)     # torch's wording for NumPy's error
+            raise
 
     def __setitem__(self, index, value):
         index, kind = _normalize_index(index, self)
@@ -1199,18 +1240,56 @@ class Tensor:
             target = self._data[index].shape
             if data.shape != target:
                 value.expand(*target)        # torch's "The expanded size of the tensor ..." error
-        self._data[index] = data
+        try:
+            self._data[index] = data
+        except IndexError:
+            _advanced_index_error(index, self.shape)
+            raise
         self._version_counter.value += 1
 
     def index_select(self, dim, index):
         d = self._dim(dim)
-        return self[(slice(None),) * d + (index,)]
+        if index.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        if index.dtype.name not in ("int64", "int32"):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if not self.ndim and index.numel() != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {index.numel()} "
+                               f"value(s)")
+        n = self.shape[d] if self.ndim else 1
+        if index.numel() and self.ndim > 1 and not n:
+            raise RuntimeError("index_select(): self indexing axis dim should be positive")
+        xp = _backend.array_namespace(index._data)
+        if index.numel() and (xp.min(index._data) < 0 or xp.max(index._data) >= n):    # NumPy would wrap negatives
+            raise IndexError("index out of range in self")
+        if not self.ndim:
+            return self.reshape(1)[index.reshape(1)].reshape(())
+        return self[(slice(None),) * d + (index.reshape(-1) if not index.ndim else index,)]   # a 0-d index keeps dim
 
     def gather(self, dim, index):
         d = self._dim(dim)
-        grids = np.meshgrid(*[np.arange(n) for n in index.shape], indexing="ij")
-        idx = tuple(index._data if i == d else grids[i] for i in range(self.ndim))
-        return self[idx]
+        if not index.numel():       # torch checks nothing else then
+            return self.reshape(-1)[index.reshape(-1).long()].reshape(index.shape)
+        if index.dtype.name not in ("int64", "int32"):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
+        src, idx = self, index
+        if not self.ndim or not index.ndim:     # torch treats a 0-d tensor as 1-d of one element here
+            src, idx = self.reshape(self.shape or (1,)), index.reshape(index.shape or (1,))
+        if src.ndim != idx.ndim:
+            raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+        for i in range(src.ndim):
+            if i != d and idx.shape[i] > src.shape[i]:
+                raise RuntimeError(f"Size does not match at dimension {i} expected index {list(index.shape)} to be "
+                                   f"no larger than self {list(self.shape)} apart from dimension {d}")
+        n = src.shape[d]
+        xp = _backend.array_namespace(idx._data)
+        if xp.min(idx._data) < 0 or xp.max(idx._data) >= n:     # NumPy would wrap negatives
+            host = _backend.to_numpy(idx._data).ravel()
+            bad = host[(host < 0) | (host >= n)][0]
+            raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
+        grids = np.meshgrid(*[np.arange(k) for k in idx.shape], indexing="ij")
+        out = src[tuple(idx._data if i == d else grids[i] for i in range(src.ndim))]
+        return out if src is self else out.reshape(index.shape)
 
     def where(self, condition, other):
         return where(condition, self, other)
@@ -1531,17 +1610,35 @@ def _shape_arg(shape):
     """``f(2, 3)``, ``f((2, 3))`` and ``f(Size)`` all mean the shape (2, 3)."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = shape[0]
-    return tuple(int(s) for s in shape)
+    return tuple(operator.index(s) for s in shape)     # a float size is a TypeError, as torch
+
+
+def _new_shape(size):
+    """The shape of a tensor to create (factories' size arguments), with torch's error for a negative size."""
+    shape = _shape_arg(size)
+    if min(shape, default=0) < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {next(n for n in shape if n < 0)}: "
+                           f"{list(shape)}")
+    return shape
 
 
 def _infer_shape(shape, numel, old_shape):
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    if -1 in shape:
-        known = math.prod(n for n in shape if n != -1)
+    if min(shape, default=0) < 0:          # one -1 (inferred) is the only negative size allowed
+        inferred = None
+        for i, n in enumerate(shape):      # in torch's order: the first bad entry names the error
+            if n == -1:
+                if inferred is not None:
+                    raise RuntimeError("only one dimension can be inferred")
+                inferred = i
+            elif n < 0:
+                raise RuntimeError(f"invalid shape dimension {n} at index {i} of shape {list(shape)}")
+        known = -math.prod(shape)
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               f"unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if n == -1 else n for n in shape)
+        shape = shape[:inferred] + (numel // known,) + shape[inferred + 1:]
     if math.prod(shape) != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
@@ -1589,6 +1686,8 @@ def _normalize_index(index, t):
             out.append(i)
             if kind == "select":
                 kind = "slice"
+        elif isinstance(i, str):
+            raise TypeError("new(): invalid data type 'str'")      # torch tries to make a tensor of it
         else:
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                              "are valid indices (got " + type(i).__name__ + ")")
@@ -1623,6 +1722,45 @@ def _check_index_bounds(index, shape):
     if not any(i is Ellipsis or hasattr(i, "dtype") for i in out):   # arrays must stand alone in the API
         out.append(Ellipsis)
     return tuple(out)
+
+
+def _advanced_index_error(index, shape):
+    """Raise torch's IndexError for an advanced index NumPy rejected (called on NumPy's error only): a mask
+    of the wrong shape, index arrays that do not broadcast, then the first index out of bounds."""
+    consumed = sum(_dims_consumed(i) for i in index)
+    arrays, dim, k = [], 0, 0      # k counts the indexed dims before an array: torch's bounds message names it
+    for i in index:
+        if i is Ellipsis:
+            dim += len(shape) - consumed
+            continue
+        if hasattr(i, "dtype"):
+            host = _backend.to_numpy(i)
+            if host.dtype == np.bool_:
+                for j, n in enumerate(host.shape):
+                    if n != shape[dim + j]:
+                        raise IndexError(f"The shape of the mask {list(host.shape)} at index {j} does not match the "
+                                         f"shape of the indexed tensor {list(shape)} at index {dim + j}")
+                arrays += [(a, None, None) for a in host.nonzero()]
+            else:
+                arrays.append((host, k, shape[dim]))
+            k += host.ndim if host.dtype == np.bool_ else 1
+        dim += _dims_consumed(i)
+    try:
+        hosts = np.broadcast_arrays(*(a for a, _, _ in arrays))
+    except ValueError:
+        raise IndexError("shape mismatch: indexing tensors could not be broadcast together with shapes "
+                         + ", ".join(str(list(a.shape)) for a, _, _ in arrays)) from None
+    hosts = [(h.ravel(), k, n) for h, (_, k, n) in zip(hosts, arrays) if k is not None]
+    if not hosts:
+        return
+    bad = np.logical_or.reduce([(h < -n) | (h >= n) for h, _, n in hosts])
+    if bad.any():
+        first = int(bad.argmax())          # torch walks the elements, and each element's indices in turn
+        for h, k, n in hosts:
+            if not -n <= h[first] < n:
+                if n == 0:
+                    raise IndexError("index is out of bounds for dimension with size 0")
+                raise IndexError(f"index {h[first]} is out of bounds for dimension {k} with size {n}")
 
 
 # ====================================================== free functions used above ==
@@ -1738,9 +1876,10 @@ def cat(tensors, dim=0):
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # torch skips legacy empty 1-D tensors of shape (0,)
     kept = [t for t in tensors if not (t.ndim == 1 and t.shape[0] == 0)] or tensors[:1]
+    for i, t in enumerate(tensors):      # before the dim check, as torch
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = kept[0]
-    if ref.ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = ref._dim(dim)
     for i, t in enumerate(kept):
         if t.ndim != ref.ndim:
@@ -1762,11 +1901,11 @@ def stack(tensors, dim=0):
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     ref = tensors[0]
+    d = ref._dim(dim, ref.ndim + 1)     # before the size check, as torch
     for i, t in enumerate(tensors):
         if t.shape != ref.shape:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(ref.shape)} at entry 0 "
                                f"and {list(t.shape)} at entry {i}")
-    d = ref._dim(dim, ref.ndim + 1)
     dt = _dtype.result_type(*tensors)
     tensors = [t if t.dtype is dt else t.to(dt) for t in tensors]
     return _ops.Stack.apply(*tensors, dim=d)

@@ -32,7 +32,8 @@ import warnings
 import numpy as np
 
 from .. import _backend, _dtype, _ops
-from .._tensor import Tensor, _C_NAMES, _SCALAR_NAMES, _broadcast_shapes, _check_castable, legacy_type_name, matmul
+from .._tensor import (Tensor, _C_NAMES, _SCALAR_NAMES, _broadcast_shapes, _check_castable, cat, legacy_type_name,
+                       matmul, where)
 from ..autograd.engine import namespace
 from ..autograd.function import Op
 from ._conv_ops import Im2col, MaxPool2d as _MaxPool2dOp, arange, out_size
@@ -320,19 +321,32 @@ def _max_pool2d_reference(input, kernel_size, stride=None, padding=0, dilation=1
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
-    """Mean over each window (zero padding); the divisor follows torch's rules at the borders."""
+    """Mean over each window (zero padding); the divisor follows torch's rules at the borders.
+
+    int64 input gives int64 sums divided rounding toward zero (torch's kernel divides in C++)."""
+    if input.ndim < 3:
+        input.size(-3)      # torch reads the channel count first: its IndexError
     x, unbatched, k, s, p, d, pads, out = _pool_setup(input, kernel_size, stride, padding, 1, ceil_mode, "avg")
     h, w = x.shape[2:]
-    cols = _windows(x, k, s, pads, d, out, 0.0)
+    if not x.dtype.is_floating_point and x.dtype is not _dtype.int64:
+        raise NotImplementedError(f'"avg_pool2d" not implemented for \'{_scalar_name(x.dtype)}\'')
+    cols = _windows(x, k, s, pads, d, out, 0)
     if divisor_override:
-        y = cols.sum(1) / divisor_override
+        div = divisor_override
     else:
         div = np.outer(_divisors(h, k[0], s[0], p[0], out[0], count_include_pad),
                        _divisors(w, k[1], s[1], p[1], out[1], count_include_pad))
-        if np.all(div == k[0] * k[1]):
-            y = cols.mean(1)
-        else:
-            y = cols.sum(1) / _constant(div, x)
+    if x.dtype is _dtype.int64:     # no gradient: plain arrays; floor division, then moved toward zero
+        xp, dv = _xp(x._data), div if divisor_override else _constant(div, x)._data
+        total = xp.sum(cols._data, axis=1)
+        q = total // dv
+        y = Tensor._make(q + xp.astype((q < 0) & (q * dv != total), q.dtype))
+    elif divisor_override:
+        y = cols.sum(1) / divisor_override
+    elif np.all(div == k[0] * k[1]):
+        y = cols.mean(1)
+    else:
+        y = cols.sum(1) / _constant(div, x)
     y = y.permute(1, 0, 2, 3)
     return y.squeeze(0) if unbatched else y
 
@@ -350,19 +364,22 @@ def adaptive_avg_pool2d(input, output_size):
     """Average over torch's adaptive windows [floor(i*H/OH), ceil((i+1)*H/OH)).
 
     Output 1x1 is a mean (as torch); evenly dividing sizes are an avg_pool2d;
-    anything else is ``P_h @ x @ P_w^T`` with constant averaging matrices.
+    anything else averages gathered windows, one axis after the other.
     """
+    if isinstance(output_size, (tuple, list)):
+        # torch's Python fills None entries from the input's trailing sizes first
+        if input.ndim <= len(output_size):
+            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+        if len(output_size) != 2:
+            raise RuntimeError("adaptive_avg_pool2d: output_size must be 2")
+        oh, ow = (input.shape[i - 2] if v is None else int(v) for i, v in enumerate(output_size))
+    else:
+        oh = ow = int(output_size)
+    if (oh, ow) == (1, 1):      # torch takes this mean before any check of the input's dims
+        return input.mean((-2, -1), keepdim=True)
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
-    if isinstance(output_size, (tuple, list)):
-        oh, ow = output_size
-    else:
-        oh = ow = output_size
     h, w = input.shape[-2:]
-    oh = h if oh is None else int(oh)
-    ow = w if ow is None else int(ow)
-    if (oh, ow) == (1, 1):
-        return input.mean((-2, -1), keepdim=True)
     for d, n in ((input.ndim - 2, h), (input.ndim - 1, w)):
         if n == 0:
             raise RuntimeError(f"adaptive_avg_pool2d(): Expected input to have non-zero size for non-batch "
@@ -373,17 +390,15 @@ def adaptive_avg_pool2d(input, output_size):
         return input.new_zeros(tuple(input.shape[:-2]) + (oh, ow))
     if h % oh == 0 and w % ow == 0:
         return avg_pool2d(input, (h // oh, w // ow))
-    ph = _constant(_adaptive_matrix(h, oh), input)
-    pw = _constant(_adaptive_matrix(w, ow).T, input)
-    return matmul(matmul(ph, input), pw)
+    return _adaptive_axis(_adaptive_axis(input, input.ndim - 2, oh), input.ndim - 1, ow)
 
 
-def _adaptive_matrix(size, n_out):
-    m = np.zeros((n_out, size))
-    for i in range(n_out):
-        a, b = (i * size) // n_out, -((-(i + 1) * size) // n_out)
-        m[i, a:b] = 1.0 / (b - a)
-    return m
+def _adaptive_axis(x, dim, n_out):
+    """Means over torch's adaptive windows along ``dim``, one slice per output.  (Not an averaging matmul:
+    it multiplies the cells outside a window by 0, and 0 * inf is nan.  Slices also run on every backend.)"""
+    size, lead = x.shape[dim], (slice(None),) * dim
+    windows = (slice(i * size // n_out, -(-(i + 1) * size // n_out)) for i in range(n_out))
+    return cat([x[lead + (w,)].mean(dim, keepdim=True) for w in windows], dim)
 
 
 # ============================================================= activations ==
@@ -495,11 +510,14 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
-    from .._random import uniform_array
-    keep = uniform_array(tuple(input.shape), 0.0, 1.0, _dtype.float64, input.device) >= p
-    xp = _xp(keep)
-    scale = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
-    mask = Tensor._make(xp.astype(keep, input._data.dtype) * scale)
+    if p == 1.0:    # torch multiplies by a 0-d zero of input's dtype (ints stay ints, inf gives nan), drawing nothing
+        mask = Tensor._make(_backend.zeros((), like=input._data))
+    elif not input.dtype.is_floating_point:     # torch scales its integer noise in place by 1 / (1 - p)
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {_scalar_name(input.dtype)}")
+    else:
+        from .._random import uniform_array
+        keep = uniform_array(tuple(input.shape), 0.0, 1.0, _dtype.float64, input.device) >= p
+        mask = Tensor._make(_xp(keep).astype(keep, input._data.dtype) * (1.0 / (1.0 - p)))
     if inplace:
         return input.mul_(mask)
     return input * mask
@@ -573,6 +591,11 @@ class _NllLoss(Op):
     @staticmethod
     def forward(ctx, x, *, target, weight, ignore_index, reduction):
         xp = _xp(x)
+        # torch's forward reads a 1-element target of 1-D input as 0-d, but its backward refuses it
+        ctx.mismatch = None
+        if x.ndim == 1 and target.ndim == 1:
+            ctx.mismatch = f"size mismatch (got input: {list(x.shape)}, target: {list(target.shape)})"
+            target = xp.reshape(target, ())
         axis = 0 if x.ndim == 1 else 1                    # the class axis (unbatched input: 0)
         class_shape = tuple(x.shape[axis] if i == axis else 1 for i in range(x.ndim))
         mask = _class_mask(xp, target, x.shape[axis], class_shape, axis)
@@ -590,6 +613,8 @@ class _NllLoss(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.mismatch:
+            raise RuntimeError(ctx.mismatch)
         xp = namespace(g)
         coef = g * _wrap(ctx.w_t, g)
         if ctx.reduction == "mean":
@@ -614,37 +639,43 @@ def _check_class_target(input, target, ignore_index, what="nll_loss"):
                              f"({target.shape[0]}).")
         if input.ndim == 2 and target.ndim == 0:
             raise RuntimeError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size (1).")
-        if input.ndim == 1 and target.ndim != 0:
-            raise RuntimeError("0D target tensor expected for 1D input (unbatched), got a target of dimension "
-                               f"{target.ndim}")
     else:
         expected = (input.shape[0],) + tuple(input.shape[2:])
         if tuple(target.shape) != expected:
             raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
     if target.dtype not in (_dtype.int64, _dtype.uint8):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {_scalar_name(target.dtype)}")
-    n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: {target.shape[0]}")
+    return input.shape[0] if input.ndim == 1 else input.shape[1]
+
+
+def _check_bounds(target, n_classes, ignore_index):
     t = _backend.to_numpy(target._data)
     bad = ((t < 0) | (t >= n_classes)) & (t != ignore_index)
     if bad.any():
         raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
-    return n_classes
 
 
-def _check_weight(weight, n_classes, input):
-    if weight is None:
-        return None
-    if weight.ndim != 1 or weight.shape[0] != n_classes:
+def _check_weight(weight, n_classes):
+    if weight is not None and (weight.ndim != 1 or weight.shape[0] != n_classes):
         raise RuntimeError(f"weight tensor should be defined either for all {n_classes} classes or no classes but "
                            f"got weight tensor of shape: {list(weight.shape)}")
-    return weight._data if weight.dtype is input.dtype else weight.to(input.dtype)._data
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log likelihood of class-index targets (``NllLossBackward0``), with weights and ignore_index."""
     reduction = _resolve_reduction(size_average, reduce, reduction)
     n_classes = _check_class_target(input, target, ignore_index)
-    w = _check_weight(weight, n_classes, input)
+    _check_weight(weight, n_classes)
+    # torch's kernel checks, in its order: input dtype, then the weight's (never cast), then each target
+    if not input.dtype.is_floating_point:
+        frame = "nll_loss_out_frame" if input.ndim <= 2 else "nll_loss2d_forward_out_frame"
+        raise NotImplementedError(f'"{frame}" not implemented for \'{_scalar_name(input.dtype)}\'')
+    if weight is not None and weight.dtype is not input.dtype:
+        raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found {_scalar_name(weight.dtype)}")
+    _check_bounds(target, n_classes, ignore_index)
+    w = None if weight is None else weight._data
     if input.ndim <= 2:
         return _NllLoss.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
     out = _NllLoss2d.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
@@ -667,6 +698,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         if not target.dtype.is_floating_point:
             raise RuntimeError(f"Expected floating point type for target with class probabilities, got "
                                f"{_scalar_name(target.dtype)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
         if label_smoothing > 0:
             target = target * (1 - label_smoothing) + label_smoothing / n_classes
         terms = logp * target
@@ -685,12 +718,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = -(logp * weight.reshape(bshape)).sum(class_dim)
     else:
         smooth = -logp.sum(class_dim)
+    _check_inplace_shape(smooth, ignored.shape)            # torch fills smooth in place
     smooth = smooth.masked_fill(ignored, 0.0)
     if reduction == "mean":
         if weight is not None:
             xp = _xp(logp._data)
             mask = _class_mask(xp, target._data, n_classes, bshape, class_dim)
-            w_t = _target_weights(xp, target._data, mask, _check_weight(weight, n_classes, input), ignore_index,
+            w_t = _target_weights(xp, target._data, mask, weight._data, ignore_index,
                                   logp._data.dtype, class_dim)
             ret = smooth.sum() / Tensor._make(xp.sum(w_t))
         else:
