@@ -28,24 +28,6 @@ from test_errors import _plain, assert_same_value
 # pytest drops filters installed while it collects, so the same filter is restated for these tests.
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning:minigrad")
 
-ANOMALY_BUGS = {
-    "A1": "check_nan=False is ignored: set_detect_anomaly(True, check_nan=False) / detect_anomaly(check_nan=False) "
-          "still raise on NaN (torch does not); torch.is_anomaly_check_nan_enabled is missing",
-    "A2": "torch.is_anomaly_enabled / torch.is_anomaly_check_nan_enabled are missing at the top level "
-          "(minigrad only has minigrad.autograd.is_anomaly_enabled)",
-    "A3": "detect_anomaly() does not warn 'Anomaly Detection has been enabled. This mode will increase the runtime "
-          "and should only be enabled for debugging.'",
-    "A4": "anomaly mode is thread-local in minigrad; torch's is process-wide (a thread started inside "
-          "detect_anomaly() sees it enabled)",
-    "A5": "log_softmax (and softmax) are composed of primitive ops, so the node is SubBackward0, not torch's "
-          "LogSoftmaxBackward0, and anomaly mode blames 'LogBackward0' for log_softmax's NaN",
-}
-
-
-def xfail(bug):
-    return pytest.mark.xfail(strict=True, reason=f"{bug}: {ANOMALY_BUGS[bug]}")
-
-
 # ----------------------------------------------------------------------------------------------
 # Scenarios: each returns the gradients; the line marked "# FORWARD" creates the node that yields NaN
 # ----------------------------------------------------------------------------------------------
@@ -204,8 +186,7 @@ def _run(fn, m, mode):
 
 
 @pytest.mark.parametrize("mode", list(MODES))
-@pytest.mark.parametrize("fn", [pytest.param(f, marks=xfail("A5")) if f is log_softmax_all_minus_inf else f
-                                for f in NAN_SCENARIOS], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("fn", NAN_SCENARIOS, ids=lambda f: f.__name__)
 def test_nan_in_backward_raises_naming_node_and_forward_line(fn, mode):
     t_kind, t_msg, t_warn = _run(fn, torch, mode)
     m_kind, m_msg, m_warn = _run(fn, minigrad, mode)
@@ -298,7 +279,6 @@ def test_detect_anomaly_warns_like_torch():
                 pass
 
 
-@xfail("A5")
 def test_log_softmax_is_one_node_like_torch():
     for m in (torch, minigrad):
         x = m.ones(2, 3, requires_grad=True)

@@ -179,12 +179,17 @@ def _padding4(padding, kernel, dilation, stride, where="conv2d"):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D cross-correlation: im2col, then ``weight.reshape(O, -1) @ cols`` (+ bias)."""
-    if groups != 1:
-        raise NotImplementedError(f"minigrad: conv2d supports groups=1 only (got groups={groups})")
+    """2-D cross-correlation: im2col, then ``weight.reshape(O, -1) @ cols`` (+ bias).
+
+    With ``groups=g`` the channels split into g independent convolutions: ``cols`` (C*KH*KW, L) is
+    ``(g, C/g*KH*KW, L)`` for free (C is its leading axis) and one batched matmul with the weight as
+    ``(g, O/g, C/g*KH*KW)`` does them all, so every derivative order still comes from Im2col and matmul.
+    """
     if input.ndim not in (3, 4):
         raise RuntimeError(f"Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: "
                            f"{list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
     if weight.ndim != 4:
         st = list(_pair(stride, "stride"))
         raise RuntimeError(f"expected stride to be a single integer value or a list of {weight.ndim - 2} values to "
@@ -193,6 +198,12 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if unbatched:
         input = input.unsqueeze(0)
     out_ch, in_ch, kh, kw = weight.shape
+    if out_ch < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
+                           f"weight of size {list(weight.shape)} instead")
+    if out_ch % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
+                           f"got weight of size [{list(weight.shape)}] instead")
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_ch):
         raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
                            f"{out_ch} elements, but got bias of size {list(bias.shape)} instead")
@@ -228,12 +239,18 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     oh = out_size(h, kh, stride[0], pads[0], pads[1], dilation[0])
     ow = out_size(w, kw, stride[1], pads[2], pads[3], dilation[1])
     cols = Im2col.apply(input, kernel=(kh, kw), stride=stride, padding=pads, dilation=dilation)
-    cols = cols.reshape(c * kh * kw, n * oh * ow)
-    w2 = weight.reshape(out_ch, c * kh * kw)
-    if bias is None:
-        out = matmul(w2, cols)
+    if groups == 1:
+        cols = cols.reshape(c * kh * kw, n * oh * ow)
+        w2 = weight.reshape(out_ch, c * kh * kw)
+        if bias is None:
+            out = matmul(w2, cols)
+        else:
+            out = _ops.Addmm.apply(bias.reshape(out_ch, 1), w2, cols)
     else:
-        out = _ops.Addmm.apply(bias.reshape(out_ch, 1), w2, cols)
+        cols = cols.reshape(groups, in_ch * kh * kw, n * oh * ow)
+        out = matmul(weight.reshape(groups, out_ch // groups, in_ch * kh * kw), cols)   # (g, O/g, N*OH*OW)
+        if bias is not None:
+            out = out + bias.reshape(groups, out_ch // groups, 1)
     # torch returns a contiguous (N, O, OH, OW) tensor; tutorial code relies on it (x.view(-1, n) after conv)
     out = out.reshape(out_ch, n, oh, ow).permute(1, 0, 2, 3).contiguous()
     return out.squeeze(0) if unbatched else out
@@ -445,34 +462,71 @@ def _softmax_trivial(name, input, dim):
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """log softmax = x - m - log(sum(exp(x - m))), stable for logits of any size.
-
-    ``m`` (the max along ``dim``) is detached.  That is exact, not an
-    approximation: the result does not depend on ``m`` at all (shifting every
-    logit by the same amount cancels), so its derivative through ``m`` is zero
-    and leaving ``m`` out of the graph changes no gradient, of any order.
-    """
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
     if _softmax_trivial("log_softmax", input, dim):
         return input.clone()
-    m = input.amax(dim, keepdim=True).detach()
-    shifted = input - m
-    return shifted - shifted.exp().sum(dim, keepdim=True).log()
+    return _along(_LogSoftmax, input, dim)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x - m) / sum(exp(x - m)) with the detached max ``m`` (see ``log_softmax``)."""
     if dim is None:
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
     if _softmax_trivial("softmax", input, dim):
         return input.clone()
-    e = (input - input.amax(dim, keepdim=True).detach()).exp()
-    return e / e.sum(dim, keepdim=True)
+    return _along(_Softmax, input, dim)
+
+
+def _along(op, input, dim):
+    """Apply a softmax Op along ``dim`` (a 0-d input as a 1-element vector, as torch allows)."""
+    if input.ndim == 0:
+        return op.apply(input.reshape(1), dim=0).reshape(())
+    return op.apply(input, dim=input._dim(dim))
+
+
+class _LogSoftmax(Op):
+    """y = x - m - log(sum(exp(x - m))), m = max(x) along dim (any m gives the same y: it only keeps exp
+    from overflowing);  dy/dx: g - exp(y) * sum(g)"""
+    node_name = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        xp = _xp(x)
+        shifted = x - xp.max(x, axis=dim, keepdims=True)
+        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        xp = namespace(g)
+        return g - xp.exp(y) * xp.sum(g, axis=ctx.dim, keepdims=True)
+
+
+class _Softmax(Op):
+    """y = exp(x - m) / sum(exp(x - m)), m = max(x) along dim;  dy/dx: y * (g - sum(g * y))"""
+    node_name = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, *, dim):
+        xp = _xp(x)
+        e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
+        y = e / xp.sum(e, axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        xp = namespace(g)
+        return y * (g - xp.sum(g * y, axis=ctx.dim, keepdims=True))
 
 
 # =========================================================== normalization ==
