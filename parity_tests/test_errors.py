@@ -123,7 +123,6 @@ def both(fn, match=None):
 # Known bugs (repro ids).  Each has a minimal repro and a proposed diff in the report.
 # ----------------------------------------------------------------------------------------------
 BUGS = {
-    "E06": "conv2d groups > 1 raises NotImplementedError (torch computes it)",
     "E56": "in-place op on a view of a non-leaf tensor that requires grad raises NotImplementedError (torch rewrites "
            "the base's history: CopySlices)",
     "E40": "nll_loss/cross_entropy check order: 2-D input with an empty batch and a 0-d target raises RuntimeError "
@@ -433,7 +432,7 @@ NN_CASES = {
     "conv_3d_weight": C(lambda m: F(m).conv2d(m.ones(1, 1, 8, 8), m.ones(2, 1, 3))),
     "conv_stride_zero": C(lambda m: F(m).conv2d(m.ones(1, 1, 8, 8), m.ones(2, 1, 3, 3), stride=0)),
     "conv_negative_padding": C(lambda m: F(m).conv2d(m.ones(1, 1, 8, 8), m.ones(2, 1, 3, 3), padding=-1)),
-    "conv_groups": C(lambda m: F(m).conv2d(m.ones(1, 4, 8, 8), m.ones(2, 2, 3, 3), groups=2), bug="E06"),
+    "conv_groups": C(lambda m: F(m).conv2d(m.ones(1, 4, 8, 8), m.ones(2, 2, 3, 3), groups=2)),
     "conv_groups_not_dividing": C(lambda m: m.nn.Conv2d(3, 4, 3, groups=2)),
     "max_pool_too_big": C(lambda m: F(m).max_pool2d(m.ones(1, 1, 2, 2), 3)),
     "max_pool_padding": C(lambda m: F(m).max_pool2d(m.ones(1, 1, 8, 8), 2, padding=2)),

@@ -223,12 +223,64 @@ def test_conv2d_errors_like_torch():
                    lambda: mnn.Conv2d(3, 6, 3, bias=False)(mg.randn(2, 3, 8, 8, dtype=mg.float64)))
 
 
-@minigrad_only
-def test_conv2d_groups_not_implemented():
-    with pytest.raises(NotImplementedError, match="groups=1 only"):
-        mnn.Conv2d(4, 4, 3, groups=2)
-    with pytest.raises(NotImplementedError, match="groups=1 only"):
-        MF.conv2d(mg.randn(1, 4, 5, 5), mg.randn(4, 2, 3, 3), groups=2)
+# (groups, in_channels, out_channels, kernel, stride, padding, dilation, bias); in == groups is depthwise
+CONV_GROUPS = [
+    (2, 4, 6, (3, 3), 1, 1, 1, True),
+    (2, 4, 2, (3, 2), (2, 1), (1, 0), (1, 2), False),
+    (3, 6, 9, (2, 3), 2, 0, 1, True),
+    (3, 3, 3, (3, 3), 1, 1, 1, True),                # depthwise
+    (4, 4, 8, (3, 3), (1, 2), 2, 2, False),          # depthwise, channel multiplier 2
+    (4, 4, 4, (3, 3), 1, "same", (2, 1), True),      # depthwise, padding="same"
+    (2, 6, 4, (1, 1), 1, "valid", 1, True),
+]
+
+
+@pytest.mark.parametrize("groups,c,o,kernel,stride,padding,dilation,bias", CONV_GROUPS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_conv2d_groups(groups, c, o, kernel, stride, padding, dilation, bias, dtype, unbatched):
+    kw = dict(kernel_size=kernel, stride=stride, padding=padding, dilation=dilation, groups=groups, bias=bias)
+    tmod, mmod = tnn.Conv2d(c, o, **kw), mnn.Conv2d(c, o, **kw)
+    assert tuple(mmod.weight.shape) == tuple(tmod.weight.shape) == (o, c // groups) + kernel
+    shape = (c, 7, 6) if unbatched else (2, c, 7, 6)
+    check_module(tmod, mmod, draw_array(groups + o, shape, dtype), groups * 31 + c, dtype)
+
+
+def test_conv2d_groups_functional():
+    x, w, b = (draw_array(s, shape, np.float64) for s, shape in ((1, (2, 6, 7, 6)), (2, (4, 3, 3, 2)), (3, (4,))))
+    check_fn(lambda x, w, b: TF.conv2d(x, w, b, 2, 1, 2, 2), lambda x, w, b: MF.conv2d(x, w, b, 2, 1, 2, 2),
+             (x, w, b), 4)
+    x, w = draw_array(4, (1, 5, 6, 6), np.float32), draw_array(5, (5, 1, 3, 3), np.float32)
+    check_fn(lambda x, w: TF.conv2d(x, w, padding=1, groups=5), lambda x, w: MF.conv2d(x, w, padding=1, groups=5),
+             (x, w), 6)
+
+
+def test_conv2d_groups_init_bounds_like_torch():
+    """fan_in = in_channels / groups * kh * kw for both the weight and the bias bound."""
+    mg.manual_seed(0)
+    m = mnn.Conv2d(8, 4, (3, 2), groups=4)
+    bound = 1 / math.sqrt(8 // 4 * 3 * 2)
+    for p in (m.weight, m.bias):
+        a = to_np(p.detach())
+        assert np.all(np.abs(a) <= bound) and np.abs(a).max() > 0.5 * bound
+    assert mnn.init._calculate_fan_in_and_fan_out(m.weight) == \
+        tnn.init._calculate_fan_in_and_fan_out(tnn.Conv2d(8, 4, (3, 2), groups=4).weight)
+
+
+def test_conv2d_groups_errors_like_torch():
+    o = torch.ones
+    cases = [((1, 5, 8, 8), (4, 3, 3, 3), None, 2), ((1, 6, 8, 8), (3, 3, 3, 3), None, 2),
+             ((1, 6, 8, 8), (1, 2, 3, 3), None, 3), ((1, 6, 8, 8), (4, 3, 3, 3), None, 0),
+             ((1, 6, 8, 8), (4, 3, 3, 3), None, -1), ((5, 8, 8), (4, 3, 3, 3), None, 2),
+             ((1, 6, 8, 8), (4, 3, 3, 3), (3,), 2), ((1, 6, 8, 8), (3, 3, 3, 3), (3,), 2)]
+    for xs, ws, bs, g in cases:
+        messages_match(lambda: TF.conv2d(o(xs), o(ws), None if bs is None else o(bs), groups=g),
+                       lambda: MF.conv2d(mg.ones(xs), mg.ones(ws), None if bs is None else mg.ones(bs), groups=g),
+                       RuntimeError)
+    messages_match(lambda: tnn.Conv2d(4, 6, 3, groups=2)(o(1, 6, 8, 8)),
+                   lambda: mnn.Conv2d(4, 6, 3, groups=2)(mg.ones(1, 6, 8, 8)), RuntimeError)
+    for args in [(3, 4, 3, 1, 0, 1, 2), (4, 3, 3, 1, 0, 1, 2), (4, 4, 3, 1, 0, 1, 0), (4, 4, 3, 1, 0, 1, -2)]:
+        messages_match(lambda: tnn.Conv2d(*args), lambda: mnn.Conv2d(*args), ValueError)
 
 
 # ================================================================ pooling ==
@@ -629,6 +681,10 @@ SECOND_ORDER = {
     "linear_1d": (lambda F: (lambda x, w: F.linear(x, w)), [(4,), (2, 4)]),
     "conv2d": (lambda F: (lambda x, w, b: F.conv2d(x, w, b, stride=(2, 1), padding=1, dilation=(1, 2))),
                [(2, 2, 5, 6), (3, 2, 2, 3), (3,)]),
+    "conv2d_groups": (lambda F: (lambda x, w, b: F.conv2d(x, w, b, stride=(1, 2), padding=1, dilation=(2, 1),
+                                                           groups=2)),
+                      [(2, 4, 5, 6), (6, 2, 2, 3), (6,)]),
+    "conv2d_depthwise": (lambda F: (lambda x, w: F.conv2d(x, w, padding=1, groups=3)), [(1, 3, 4, 5), (3, 1, 3, 3)]),
     "log_softmax": (lambda F: (lambda x: F.log_softmax(x, 1)), [(3, 4)]),
     "softmax": (lambda F: (lambda x: F.softmax(x, 0)), [(3, 4)]),
     "mse": (lambda F: (lambda x, y: F.mse_loss(x, y)), [(3, 4), (3, 4)]),
@@ -744,6 +800,7 @@ def test_layers_on_every_device(device):
     rng = np.random.default_rng(0)
     cases = [
         (lambda x, w, b: MF.conv2d(x, w, b, 1, 1), [(2, 3, 6, 5), (4, 3, 3, 2), (4,)]),
+        (lambda x, w, b: MF.conv2d(x, w, b, 1, 1, 1, 3), [(2, 3, 6, 5), (6, 1, 3, 2), (6,)]),
         (lambda x: MF.max_pool2d(x, 3, 2, 1, ceil_mode=True), [(2, 3, 6, 5)]),
         (lambda x: MF.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False), [(2, 3, 6, 5)]),
         (lambda x: MF.adaptive_avg_pool2d(x, (4, 3)), [(2, 3, 6, 5)]),

@@ -198,35 +198,30 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if unbatched:
         input = input.unsqueeze(0)
     out_ch, in_ch, kh, kw = weight.shape
+    # torch's order: bias dtype, then check_shape_forward (padding, stride, groups vs weight, channels,
+    # bias shape, sizes), then the weight dtype
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    pads = _padding4(padding, (kh, kw), dilation, stride)
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_c_name(input.dtype)}) and bias type ({_c_name(bias.dtype)}) should be "
+                           "the same")
+    if min(pads) < 0:
+        raise RuntimeError("negative padding is not supported")
+    if min(stride) <= 0:
+        raise RuntimeError("non-positive stride is not supported")
     if out_ch < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, but got "
                            f"weight of size {list(weight.shape)} instead")
     if out_ch % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
                            f"got weight of size [{list(weight.shape)}] instead")
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_ch):
-        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
-                           f"{out_ch} elements, but got bias of size {list(bias.shape)} instead")
     if input.shape[1] != in_ch * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {list(weight.shape)}, expected input"
                            f"{list(input.shape)} to have {in_ch * groups} channels, but got {input.shape[1]} "
                            f"channels instead")
-    if bias is not None and bias.dtype is not input.dtype:
-        raise RuntimeError(f"Input type ({_c_name(input.dtype)}) and bias type ({_c_name(bias.dtype)}) should be "
-                           "the same")
-    if weight.dtype is not input.dtype:
-        if input.dtype is _dtype.float64:
-            raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found "
-                               f"{_scalar_name(weight.dtype)}")
-        raise RuntimeError(f"Input type ({legacy_type_name(input.dtype.name, input.device)}) and weight type "
-                           f"({legacy_type_name(weight.dtype.name, weight.device)}) should be the same or input "
-                           f"should be a MKLDNN tensor and weight is a dense tensor")
-    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
-    if min(stride) <= 0:
-        raise RuntimeError("non-positive stride is not supported")
-    pads = _padding4(padding, (kh, kw), dilation, stride)
-    if min(pads) < 0:
-        raise RuntimeError("negative padding is not supported")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != out_ch):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{out_ch} elements, but got bias of size {list(bias.shape)} instead")
     n, c, h, w = input.shape
     if n and c and (h == 0 or w == 0):
         raise RuntimeError(f"Only zero batch or zero channel inputs are supported, but got input shape: "
@@ -236,6 +231,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise RuntimeError(f"Calculated padded input size per channel: ({h + pads[0] + pads[1]} x "
                            f"{w + pads[2] + pads[3]}). Kernel size: ({eff[0]} x {eff[1]}). Kernel size can't be "
                            f"greater than actual input size")
+    if weight.dtype is not input.dtype:
+        if input.dtype is _dtype.float64:
+            raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found "
+                               f"{_scalar_name(weight.dtype)}")
+        raise RuntimeError(f"Input type ({legacy_type_name(input.dtype.name, input.device)}) and weight type "
+                           f"({legacy_type_name(weight.dtype.name, weight.device)}) should be the same or input "
+                           f"should be a MKLDNN tensor and weight is a dense tensor")
     oh = out_size(h, kh, stride[0], pads[0], pads[1], dilation[0])
     ow = out_size(w, kw, stride[1], pads[2], pads[3], dilation[1])
     cols = Im2col.apply(input, kernel=(kh, kw), stride=stride, padding=pads, dilation=dilation)

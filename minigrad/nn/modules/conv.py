@@ -14,9 +14,10 @@ __all__ = ["Conv2d"]
 class Conv2d(Module):
     """2-D convolution (cross-correlation) over ``(N, C, H, W)`` or unbatched ``(C, H, W)`` input.
 
-    ``weight (out_channels, in_channels, kh, kw)`` and ``bias (out_channels,)``
-    start U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as in torch.  Only ``groups=1``
-    and ``padding_mode='zeros'`` are implemented.
+    ``weight (out_channels, in_channels // groups, kh, kw)`` and ``bias (out_channels,)``
+    start U(-1/sqrt(fan_in), 1/sqrt(fan_in)) as in torch, where
+    ``fan_in = in_channels / groups * kh * kw`` (the weight is ``(out, in / groups, kh, kw)``).
+    Only ``padding_mode='zeros'`` is implemented.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
@@ -28,9 +29,6 @@ class Conv2d(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
-        if groups != 1:
-            raise NotImplementedError(f"minigrad: Conv2d supports groups=1 only (got groups={groups}); grouped and "
-                                      "depthwise convolutions are not implemented")
         kernel_size, stride, dilation = F._pair(kernel_size), F._pair(stride, "stride"), F._pair(dilation)
         if isinstance(padding, str):
             valid = {"same", "valid"}
