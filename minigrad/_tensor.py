@@ -40,6 +40,16 @@ _C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "in
             "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
+def _duplicate_dim(t, dim):
+    """torch wraps and checks the dims one by one: the first repeat is reported, or an earlier bad dim."""
+    seen = set()
+    for d in dim:
+        d = t._dim(d)
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+
+
 def _broadcast_shapes(*shapes):
     """The broadcast shape, with torch's error (NumPy's ValueError must not reach the user)."""
     ndim = max(len(s) for s in shapes)
@@ -483,9 +493,13 @@ class Tensor:
         if dim is None or (isinstance(dim, (tuple, list)) and not dim):     # torch: an empty dim list is all dims
             return None
         if isinstance(dim, (tuple, list)):
-            dims = tuple(self._dim(d) for d in dim)
+            try:
+                dims = tuple(self._dim(d) for d in dim)
+            except IndexError:
+                _duplicate_dim(self, dim)     # a repeat before the bad dim is reported instead
+                raise
             if len(set(dims)) != len(dims):
-                raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+                _duplicate_dim(self, dim)
             return dims
         return self._dim(dim)
 
@@ -943,11 +957,24 @@ class Tensor:
                               keepdim=keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False):
+        if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:     # torch hands these to matrix_norm
+            if self.ndim < 2:
+                raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+            if not self.dtype.is_floating_point:
+                raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. "
+                                   f"Got {_SCALAR_NAMES[self.dtype.name]}")
+            raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
         self._check_float("norm")
-        if p in (math.inf, -math.inf):          # max / min of |x| (the power formula would give x^0 = 1)
-            if self.numel() == 0:
-                raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor because "
+        if not self.numel() and not isinstance(p, str) and (p < 0 or p == math.inf):   # no identity
+            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            if not dims:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor because "
                                    "the operation does not have an identity")
+            for d in dims:          # torch wraps and checks them one by one, before looking for repeats
+                if self.shape[self._dim(d)] == 0:
+                    raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {d}"
+                                       "because this dimension is empty and the operation does not have an identity")
+        if p in (math.inf, -math.inf):          # max / min of |x| (the power formula would give x^0 = 1)
             a = self.abs()
             return (a.amax if p > 0 else a.amin)(() if dim is None else dim, keepdim=keepdim)
         if p == 0:                               # the number of non-zeros (no gradient, as torch)
@@ -1177,11 +1204,11 @@ class Tensor:
     def split(self, size, dim=0):
         if not self.ndim:
             raise RuntimeError("split expects at least a 1-dimensional tensor")
+        if isinstance(size, int) and size < 0:     # torch checks this before the dim
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
         d = self._dim(dim)
         n = self.shape[d]
         if isinstance(size, int):
-            if size < 0:
-                raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
             if size == 0 and n:
                 raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
             sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
@@ -1189,8 +1216,11 @@ class Tensor:
         else:
             sizes = list(size)
             if sum(sizes) != n or any(s < 0 for s in sizes):
+                if any(s < 0 for s in sizes):
+                    raise RuntimeError(f"split_with_sizes expects split_sizes have only non-negative entries, but "
+                                       f"got split_sizes={sizes}")
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
-                                   f"size at dimension {d}), but got split_sizes={sizes}")
+                                   f"size at dimension {dim}), but got split_sizes={sizes}")
         out, start = [], 0
         for s in sizes:
             out.append(self[(slice(None),) * d + (slice(start, start + s),)])
@@ -1261,6 +1291,10 @@ class Tensor:
             raise RuntimeError("index_select(): self indexing axis dim should be positive")
         xp = _backend.array_namespace(index._data)
         if index.numel() and (xp.min(index._data) < 0 or xp.max(index._data) >= n):    # NumPy would wrap negatives
+            if self.ndim > 1 and (d == 1 or not self.numel()):   # torch's dim-1 / empty-self kernels' check
+                host = _backend.to_numpy(index._data).ravel()
+                bad = host[(host < 0) | (host >= n)][0]
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={n}")
             raise IndexError("index out of range in self")
         if not self.ndim:
             return self.reshape(1)[index.reshape(1)].reshape(())
@@ -1801,26 +1835,83 @@ def minimum(a, b):
     return _ops.Minimum.apply(a, b)
 
 
+def _matmul_fold_checks(a, b):
+    """matmul's errors (mixed dtypes or sizes) where torch folds to mm / mv: their size check comes first,
+    then their dtype error.  A <= 2-D a folds into b.mT (>= 3-D b) when it requires grad, and a 1-D a also
+    when b is empty or has one row (b.mT then views as a matrix without a copy)."""
+    na, nb = _SCALAR_NAMES[a.dtype.name], _SCALAR_NAMES[b.dtype.name]
+    ka = a.shape[-1]
+    if a.ndim <= 2 < b.ndim and (a.requires_grad or (a.ndim == 1 and (b.numel() == 0 or b.shape[-2] == 1))):
+        rows, kb = math.prod(b.shape[:-2]) * b.shape[-1], b.shape[-2]
+        if a.ndim == 1:         # mv(b.mT, a)
+            if ka != kb:
+                raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{kb}), vec ({ka})")
+            if a.dtype is not b.dtype:
+                raise RuntimeError(f"addmv input tensors must have the same dtype, but got {na}, {nb}, and {na}")
+        else:                   # mm(b.mT, a.mT)
+            if ka != kb:
+                raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{kb} and {ka}x{a.shape[0]})")
+            if a.dtype is not b.dtype:
+                raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[b.dtype.name]} "
+                                   f"!= {_C_NAMES[a.dtype.name]}")
+    if a.ndim > 2 and b.ndim <= 2:          # a folds into a matrix
+        rows, kb = math.prod(a.shape[:-1]), b.shape[0]
+        if b.ndim == 1:
+            if ka != kb:
+                raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{ka}), vec ({kb})")
+            if a.dtype is not b.dtype:
+                raise RuntimeError(f"addmv input tensors must have the same dtype, but got {nb}, {na}, and {nb}")
+        if ka != kb:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{ka} and {kb}x{b.shape[1]})")
+        if a.dtype is not b.dtype:
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
+                               f"{_C_NAMES[b.dtype.name]}")
+    if a.ndim <= 2 and b.ndim <= 2 and not (a.ndim == 1 and b.ndim == 1):   # mv / mm check sizes first
+        kb = b.shape[0]
+        if ka != kb:
+            if b.ndim == 1:
+                raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{ka}), vec ({kb})")
+            sa = "x".join(map(str, a.shape)) if a.ndim == 2 else f"1x{ka}"
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {kb}x{b.shape[1]})")
+
+
 def matmul(a, b):
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         raise TypeError(f"matmul(): argument 'other' (position 2) must be Tensor, not "
                         f"{type(b if isinstance(a, Tensor) else a).__name__}")
+    sa, sb = a._data.shape, b._data.shape
+    if not (a._data.dtype == b._data.dtype and sa and sb and sa[-1] == (sb[0] if len(sb) == 1 else sb[-2])
+            and (len(sa) <= 2 or len(sb) <= 2)):     # anything else: torch's checks, in torch's order
+        a = _matmul_checks(a, b)
+    ndims = (len(sa), len(sb))
+    if ndims == (1, 1):
+        return _ops.Dot.apply(a, b)
+    if ndims == (2, 1):
+        return _ops.Mv.apply(a, b)
+    if ndims == (2, 2):
+        return _ops.Matmul.apply(a, b)
+    if ndims == (1, 2):
+        return _ops.VecMat.apply(a, b)
+    return _ops.BatchedMatmul.apply(a, b)
+
+
+def _matmul_checks(a, b):
+    """matmul's argument checks with torch's messages (the caller's cheap test passed over the common case);
+    returns ``a``, cast where torch's empty batched product takes b's dtype."""
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D")
-    if a.dtype is not b.dtype and not (b.ndim > 2 and (a.numel() == 0 or b.numel() == 0)):
+    if a.dtype is not b.dtype or a.shape[-1] != (b.shape[0] if b.ndim == 1 else b.shape[-2]):
+        _matmul_fold_checks(a, b)
+    if a.dtype is not b.dtype and b.ndim <= 2:
         na, nb = _SCALAR_NAMES[a.dtype.name], _SCALAR_NAMES[b.dtype.name]
         if a.ndim == 1 and b.ndim == 1:
             raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {na} and {nb}")
         if a.ndim == 2 and b.ndim == 1:
             raise RuntimeError(f"addmv input tensors must have the same dtype, but got {nb}, {na}, and {nb}")
-        if b.ndim > 2:
-            raise RuntimeError(f"expected scalar type {na} but found {nb}")
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {_C_NAMES[a.dtype.name]} != "
                            f"{_C_NAMES[b.dtype.name]}")
     if a.ndim > 2 and b.ndim > 2:
         _broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    if a.dtype is not b.dtype:     # (only empty batched products get here: torch promotes them)
-        a, b = _promote(a, b, True)
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
@@ -1836,18 +1927,15 @@ def matmul(a, b):
             sa = "x".join(map(str, a.shape)) if a.ndim == 2 else f"1x{ka}"
             sb = "x".join(map(str, b.shape)) if b.ndim == 2 else f"{kb}x1"
             raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa} and {sb})")
+        nbatch = math.prod(_broadcast_shapes(tuple(a.shape[:-2]), tuple(b.shape[:-2])))    # bmm's batch
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{math.prod(b.shape[:-2]) if b.ndim > 2 else 1}, {ka}] but got: "
-                           f"[{math.prod(b.shape[:-2]) if b.ndim > 2 else 1}, {kb}].")
-    if a.ndim == 1 and b.ndim == 1:
-        return _ops.Dot.apply(a, b)
-    if a.ndim == 2 and b.ndim == 1:
-        return _ops.Mv.apply(a, b)
-    if a.ndim == 2 and b.ndim == 2:
-        return _ops.Matmul.apply(a, b)
-    if a.ndim == 1 and b.ndim == 2:
-        return _ops.VecMat.apply(a, b)
-    return _ops.BatchedMatmul.apply(a, b)
+                           f"[{nbatch}, {ka}] but got: [{nbatch}, {kb}].")
+    if a.dtype is not b.dtype:     # only bmm gets here: it checks sizes first, and gives b's dtype when empty
+        if a.numel() and b.numel():
+            raise RuntimeError(f"expected scalar type {_SCALAR_NAMES[a.dtype.name]} but found "
+                               f"{_SCALAR_NAMES[b.dtype.name]}")
+        a = a.to(b.dtype)
+    return a
 
 
 def mm(a, b):

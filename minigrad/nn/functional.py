@@ -607,7 +607,8 @@ class _MseLoss(Op):
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error (``MseLossBackward0``); input and target broadcast, with torch's warning."""
-    reduction = _resolve_reduction(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce)
     if not isinstance(target, Tensor):
         target = Tensor._make(_backend.asarray(target, input.device, input.dtype.name))
     if target.shape != input.shape:
@@ -615,6 +616,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
                       "This will likely lead to incorrect results due to broadcasting. Please ensure they have "
                       "the same size.", stacklevel=2)
         _broadcast_shapes(tuple(input.shape), tuple(target.shape))
+    reduction = _check_reduction(reduction)     # torch broadcasts before it reads the reduction string
     dt = _dtype.promote_types(input.dtype, target.dtype)   # torch broadcasts first: no 0-d promotion rule
     if not dt.is_floating_point:
         raise NotImplementedError(f'"mse_cpu" not implemented for \'{_scalar_name(dt)}\'')
