@@ -489,15 +489,15 @@ class Tensor:
             raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {dim})")
         return dim % ndim if ndim else 0
 
-    def _dims(self, dim):
+    def _dims(self, dim, one_by_one=False):
+        """``dim`` as wrapped dims (None: all).  torch's reductions range-check every dim before looking for
+        repeats; var/std check them ``one_by_one`` (a repeat before a bad dim is reported instead)."""
         if dim is None or (isinstance(dim, (tuple, list)) and not dim):     # torch: an empty dim list is all dims
             return None
         if isinstance(dim, (tuple, list)):
-            try:
-                dims = tuple(self._dim(d) for d in dim)
-            except IndexError:
-                _duplicate_dim(self, dim)     # a repeat before the bad dim is reported instead
-                raise
+            if one_by_one:
+                _duplicate_dim(self, dim)
+            dims = tuple(self._dim(d) for d in dim)
             if len(set(dims)) != len(dims):
                 _duplicate_dim(self, dim)
             return dims
@@ -946,14 +946,14 @@ class Tensor:
         self._check_float("var")
         if isinstance(dim, bool):      # torch's var(unbiased) overload
             dim, unbiased = None, dim
-        return _ops.Var.apply(self, dim=self._dims(dim), correction=self._correction(unbiased, correction),
+        return _ops.Var.apply(self, dim=self._dims(dim, one_by_one=True), correction=self._correction(unbiased, correction),
                               keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         self._check_float("std")
         if isinstance(dim, bool):
             dim, unbiased = None, dim
-        return _ops.Std.apply(self, dim=self._dims(dim), correction=self._correction(unbiased, correction),
+        return _ops.Std.apply(self, dim=self._dims(dim, one_by_one=True), correction=self._correction(unbiased, correction),
                               keepdim=keepdim)
 
     def norm(self, p="fro", dim=None, keepdim=False):
@@ -965,6 +965,8 @@ class Tensor:
                                    f"Got {_SCALAR_NAMES[self.dtype.name]}")
             raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
         self._check_float("norm")
+        if isinstance(dim, (tuple, list)):
+            self._dims(dim, one_by_one=True)      # vector_norm's check order (the paths below use the default)
         if not self.numel() and not isinstance(p, str) and (p < 0 or p == math.inf):   # no identity
             dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
             if not dims:

@@ -331,6 +331,10 @@ TENSOR_CASES = {
     # found by test_fuzz.py
     "sum_empty_dim_tuple": C(lambda m: m.ones(2, 3).sum(dim=())),
     "sum_dim_none_keepdim": C(lambda m: m.ones(2, 3).sum(dim=None, keepdim=True)),
+    # reductions range-check every dim before looking for repeats; var/std check one dim at a time
+    "sum_repeat_then_bad_dim": C(lambda m: m.ones(2, 3).sum(dim=(0, 0, 5))),
+    "amax_0d_repeat_then_bad_dim": C(lambda m: m.tensor(1.0).amax(dim=(0, 0, 1))),
+    "std_repeat_then_bad_dim": C(lambda m: m.ones(2, 3).std(dim=(1, 0, 1, 7))),
     "maximum_python_number": C(lambda m: m.maximum(m.ones(2), 0)),
     "clamp_number_and_tensor_bounds": C(lambda m: m.ones(3).clamp(min=0, max=m.ones(3)), match=CLASS_ONLY),
     "allclose_dtypes": C(lambda m: m.allclose(m.tensor([1]), m.tensor([1.0]))),
