@@ -105,21 +105,7 @@ def markdown(results) -> str:
         L.append("Lower is faster; `0.50` means half of torch's time.  † extrapolated (see notes), "
                  "! losses disagree with the NumPy floor.")
         L.append("")
-        L.append("| framework | " + " | ".join(SHORT[c] for c in shown) + " |")
-        L.append("|---|" + "---:|" * len(shown))
-        for fw in order:
-            row = []
-            for cid in shown:
-                case = cases[cid]
-                st = _status_text(results, case, fw)
-                if st:
-                    row.append(st)
-                    continue
-                r = _ratio(case, fw)
-                c = case["cells"][fw]
-                row.append("-" if r is None else (f"{r:.2f}" if r < 100 else f"{r:,.0f}") + _marks(c))
-            name = f"**{fwmod.label(fw)}**" if fw == "minigrad" else fwmod.label(fw)
-            L.append(f"| {name} | " + " | ".join(row) + " |")
+        L += _framework_table(results, cases, shown, order, _ratio_cell, bold_minigrad=True)
         L.append("")
         L.append("![ratio to torch, all workloads](ratio_overview.png)")
         L.append("")
@@ -127,22 +113,7 @@ def markdown(results) -> str:
         # ---- absolute table
         L.append("## Absolute times (median per step, [min–max] over the repeats)")
         L.append("")
-        L.append("| framework | " + " | ".join(SHORT[c] for c in shown) + " |")
-        L.append("|---|" + "---:|" * len(shown))
-        for fw in order:
-            row = []
-            for cid in shown:
-                case = cases[cid]
-                st = _status_text(results, case, fw)
-                if st:
-                    row.append(st)
-                    continue
-                c = case["cells"][fw]
-                if "median_s" not in c:
-                    row.append("-")
-                    continue
-                row.append(f"{_fmt_time(c['median_s'])}{_marks(c)} [{_fmt_time(c['min_s'])}–{_fmt_time(c['max_s'])}]")
-            L.append(f"| {fwmod.label(fw)} | " + " | ".join(row) + " |")
+        L += _framework_table(results, cases, shown, order, _time_cell)
         L.append("")
         for cid in shown:
             L.append(f"- **{cid}**: {cases[cid]['title']} — ![{cid}](ratio_{cid}.png)")
@@ -574,8 +545,7 @@ def write(results, outdir):
     os.makedirs(outdir, exist_ok=True)
     paths = []
     pj = os.path.join(outdir, "results.json")
-    with open(pj, "w") as f:
-        json.dump(_clean(results), f, indent=1, default=_json_default, allow_nan=False)
+    _replace(pj, json.dumps(_clean(results), indent=1, default=_json_default, allow_nan=False))
     paths.append(pj)
     try:
         for cid in MAIN_CASES:
@@ -593,15 +563,22 @@ def write(results, outdir):
     except ImportError as e:
         print(f"no charts: {e}")
     pm = os.path.join(outdir, "results.md")
-    with open(pm, "w") as f:
-        f.write(markdown(results) + "\n")
+    _replace(pm, markdown(results) + "\n")
     paths.append(pm)
     if results.get("profiles"):
         pp = os.path.join(outdir, "profiles.md")
-        with open(pp, "w") as f:
-            f.write(profiles_md(results) + "\n")
+        _replace(pp, profiles_md(results) + "\n")
         paths.append(pp)
     return paths
+
+
+def _replace(path, text):
+    """Write ``text`` to ``path`` whole or not at all: the text is built before the file is touched, and a
+    temporary file replaces it (a re-render that fails must not wipe the results it was reading)."""
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
 
 
 def _clean(o):
@@ -626,9 +603,32 @@ def _json_default(o):
         return str(o)
 
 
+def _framework_table(results, cases, shown, order, cell, bold_minigrad=False):
+    """Rows = frameworks, columns = workloads; a cell is its status text (skipped, failed...) or ``cell(case, fw)``."""
+    lines = ["| framework | " + " | ".join(SHORT[c] for c in shown) + " |", "|---|" + "---:|" * len(shown)]
+    for fw in order:
+        row = [_status_text(results, cases[cid], fw) or cell(cases[cid], fw) for cid in shown]
+        name = f"**{fwmod.label(fw)}**" if bold_minigrad and fw == "minigrad" else fwmod.label(fw)
+        lines.append(f"| {name} | " + " | ".join(row) + " |")
+    return lines
+
+
+def _ratio_cell(case, fw):
+    r = _ratio(case, fw)
+    return "-" if r is None else (f"{r:.2f}" if r < 100 else f"{r:,.0f}") + _marks(case["cells"][fw])
+
+
+def _time_cell(case, fw):
+    c = case["cells"][fw]
+    if "median_s" not in c:
+        return "-"
+    return f"{_fmt_time(c['median_s'])}{_marks(c)} [{_fmt_time(c['min_s'])}–{_fmt_time(c['max_s'])}]"
+
+
 if __name__ == "__main__":   # re-render from a results.json: python -m benchmarks.report [results.json]
     import sys
     src = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "results", "results.json")
     with open(src) as f:
         res = json.load(f)
     print("\n".join(write(res, os.path.dirname(os.path.abspath(src)))))
+
