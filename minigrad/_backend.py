@@ -260,6 +260,50 @@ def sum(a, axis=None, keepdims=False, dtype=None):
     return array_namespace(a).sum(a, axis=axis, keepdims=keepdims, dtype=dtype)
 
 
+# OpenBLAS (NumPy's BLAS) runs a product with M*N*K up to about 5e5 through an unpacked
+# "small matrix" kernel and packs its operands above that.  For a tiny M x N output with a long K,
+# a convolution's weight gradient such as (6, 57600) @ (57600, 9), the packed route is 4-5x slower
+# than reading the operands once (benchmarks/results/profiles.md); sums of K-chunks sized for the
+# small kernel are not.
+_SMALL_GEMM = 2 ** 19
+_MIN_CHUNK = 512          # below this the chunks' Python loop costs more than it saves
+
+
+def matmul(x, y):
+    """``x @ y``; for NumPy float matrices with a small output and a long inner dimension, a sum
+    of ``x[:, chunk] @ y[chunk, :]`` products (the same sum, added in a different order)."""
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.ndim == 2 and y.ndim == 2 \
+            and x.dtype == y.dtype and x.dtype.kind == "f":
+        m, k = x.shape
+        chunk = _SMALL_GEMM // max(m * y.shape[1], 1)
+        if chunk >= _MIN_CHUNK and k >= 2 * chunk:
+            out = x[:, :chunk] @ y[:chunk]
+            for start in range(chunk, k, chunk):
+                out += x[:, start:start + chunk] @ y[start:start + chunk]
+            return out
+    return array_namespace(x).matmul(x, y)
+
+
+_UINT_OF_WIDTH = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def zero_where(mask, x, xp=None):
+    """``where(mask, 0, x)`` for a float array ``x``: +0.0 where ``mask`` holds (inf and nan there
+    too), ``x`` elsewhere.  The gradient of relu, max pooling and the other routing ops.
+
+    NumPy's ``where`` branches per element and takes ~1.4 ms on a random mask of 350k
+    float32 (a relu's), 7x a multiply.  For NumPy the same bits come without a branch:
+    ``x`` AND a word that is all ones where ``mask`` is False (False - 1 wraps around)
+    and all zeros where it is True.
+    """
+    if type(x) is np.ndarray and x.dtype.kind == "f" and type(mask) is np.ndarray and (x.ndim or mask.ndim):
+        uint = _UINT_OF_WIDTH[x.dtype.itemsize]
+        bits = np.subtract(mask, uint(1), dtype=uint)
+        out = bits if bits.shape == np.broadcast_shapes(mask.shape, x.shape) else None
+        return np.bitwise_and(x.view(uint), bits, out=out).view(x.dtype)
+    return (xp or array_namespace(x)).where(mask, 0.0, x)    # xp: minigrad's namespace under create_graph
+
+
 def scalar_to_array(x):
     """NumPy returns scalars, not 0-d arrays, from operations on 0-d arrays: give a 0-d array back."""
     return np.asarray(x) if isinstance(x, np.generic) else x

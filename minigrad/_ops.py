@@ -345,7 +345,7 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return namespace(g).where(y <= 0, 0.0, g)     # nan passes the gradient, as torch's threshold_backward
+        return _backend.zero_where(y <= 0, g, namespace(g))     # nan passes the gradient, as torch's threshold_backward
 
 
 class LeakyRelu(Op):
@@ -956,9 +956,11 @@ def _matmul(xp, x, y):
     """x @ y for a backward formula.  When the contracted dimension has size 1 (a batch-1 weight
     gradient a^T @ g) the product is an outer product: a broadcast multiply gives the same numbers
     (one product per element, nothing summed) several times faster than BLAS on that shape."""
-    if x.shape[-1] == 1 and x.ndim >= 2 and y.ndim >= 2 and not _is_tensor(x):
+    if _is_tensor(x):
+        return xp.matmul(x, y)
+    if x.shape[-1] == 1 and x.ndim >= 2 and y.ndim >= 2:
         return x * y
-    return xp.matmul(x, y)
+    return _backend.matmul(x, y)
 
 
 def _matmul_for(operand, xp, x, y):

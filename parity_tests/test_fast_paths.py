@@ -1,4 +1,5 @@
-"""Each speed shortcut against the plain NumPy call it replaces: same numbers, bit for bit.
+"""Each speed shortcut against the plain NumPy call it replaces: same numbers, bit for bit
+(the chunked matmul: the same sum in another order, to rounding).
 
 minigrad keeps a few fast paths where NumPy's general routine costs more than
 the work on small arrays (see benchmarks/results/profiles.md).  Each must give
@@ -54,6 +55,48 @@ def test_backend_broadcast_to_is_np_broadcast_to(data, dtype, shapes):
     got = _backend.broadcast_to(a, target)
     np.testing.assert_array_equal(got, np.broadcast_to(a, target))
     assert got.shape == target and not got.flags.writeable
+
+
+@given(st.data(), st.sampled_from([np.float16, np.float32, np.float64]),
+       hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=4))
+def test_zero_where_is_np_where(data, dtype, shapes):
+    """The bitwise ``where(mask, 0, x)``: the same bits as np.where, nan/inf/-0.0 included."""
+    mask_shape, x_shape = shapes.input_shapes
+    mask = data.draw(hnp.arrays(np.bool_, mask_shape))
+    x = data.draw(hnp.arrays(dtype, x_shape, elements=st.sampled_from([0.0, -0.0, 1.5, -2.0, np.inf, -np.inf,
+                                                                       np.nan])))
+    if data.draw(st.booleans()) and x.ndim >= 2:
+        x = np.swapaxes(x, 0, 1)                                # a strided view, as a permuted gradient
+        mask = np.broadcast_to(mask, np.broadcast_shapes(mask.shape, x.shape))
+    expected = np.where(mask, dtype(0), x)
+    got = _backend.zero_where(mask, x)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    assert np.ascontiguousarray(got).tobytes() == np.ascontiguousarray(expected).tobytes()
+
+
+@given(st.data(), dtypes, st.integers(1, 4), st.integers(1, 4), st.integers(1, 40), st.booleans())
+def test_chunked_long_matmul_is_matmul(data, dtype, m, n, k, transposed):
+    """``_backend.matmul`` sums K-chunks when the output is small and K long.  The bounds are
+    lowered here so that small arrays take that route (chunks of 2..8); only the order of the sum changes."""
+    saved = _backend._SMALL_GEMM, _backend._MIN_CHUNK
+    _backend._SMALL_GEMM, _backend._MIN_CHUNK = m * n * data.draw(st.integers(2, 8)), 2
+    try:
+        x = data.draw(_arrays(dtype, (m, k)))
+        y = data.draw(_arrays(dtype, (n, k) if transposed else (k, n)))
+        got = _backend.matmul(x, y.T if transposed else y)     # transposed: as g @ cols^T
+    finally:
+        _backend._SMALL_GEMM, _backend._MIN_CHUNK = saved
+    expected = x.astype(np.float64) @ (y.T if transposed else y).astype(np.float64)
+    assert got.dtype == dtype and got.shape == (m, n)
+    eps = np.finfo(dtype).eps
+    np.testing.assert_allclose(got, expected, rtol=0, atol=4 * k * eps * np.abs(x).max() * np.abs(y).max())
+
+
+def test_chunked_matmul_on_a_conv_weight_gradient_shape():
+    rng = np.random.default_rng(0)
+    g, cols = rng.standard_normal((6, 57600), np.float32), rng.standard_normal((9, 57600), np.float32)
+    expected = g.astype(np.float64) @ cols.T.astype(np.float64)
+    np.testing.assert_allclose(_backend.matmul(g, cols.T), expected, rtol=0, atol=1e-6 * np.abs(expected).max())
 
 
 def test_root_gradient_ones_like():

@@ -322,8 +322,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _flat_indices(offset, width, k, s, p, d):
     """torch's max-pool indices: the winner's position in the flattened H*W input plane."""
-    o = offset._data
-    xp = _xp(o)
+    xp = _xp(offset._data)
+    o = xp.astype(offset._data, xp.int64)            # the op keeps offsets as uint8
     rows = xp.reshape(arange(xp, o.shape[2], o), (1, 1, -1, 1)) * s[0] - p[0] + (o // k[1]) * d[0]
     cols = xp.reshape(arange(xp, o.shape[3], o), (1, 1, 1, -1)) * s[1] - p[1] + (o % k[1]) * d[1]
     return Tensor._make(xp.astype(rows * width + cols, o.dtype))
