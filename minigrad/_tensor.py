@@ -1407,16 +1407,48 @@ class Tensor:
         self._version_counter.value += 1
         return self
 
+    def _inplace_ufunc(self, ufunc, other):
+        """``ufunc(self, other, out=self)`` when that is exactly what ``_inplace`` would store: nothing
+        to record, a float NumPy tensor, and ``other`` a number or a tensor of the same dtype and shape
+        (or one element).  The manual SGD update of the tutorials; it skips a temporary and a copy.
+        Returns None where the general route must run."""
+        d = self._data
+        if type(d) is not np.ndarray or d.dtype.kind != "f":
+            return None
+        if isinstance(other, Tensor):
+            o = other._data
+            if type(o) is not np.ndarray or o.dtype != d.dtype or (o.shape != d.shape and o.size != 1) \
+                    or o.ndim > d.ndim or (other.requires_grad and is_grad_enabled()):
+                return None
+        elif type(other) is float or (type(other) is int and -2 ** 53 <= other <= 2 ** 53):
+            o = other
+        else:
+            return None
+        if self.requires_grad and is_grad_enabled():
+            return None                       # recorded, or torch's leaf error: the general route
+        self._check_inplace()
+        ufunc(d, o, out=d)
+        self._version_counter.value += 1
+        return self
+
     def add_(self, other, alpha=1):
+        if alpha == 1 and self._inplace_ufunc(np.add, other) is not None:
+            return self
         return self._inplace(lambda s: s.add(other, alpha=alpha), other)
 
     def sub_(self, other, alpha=1):
+        if alpha == 1 and self._inplace_ufunc(np.subtract, other) is not None:
+            return self
         return self._inplace(lambda s: s.sub(other, alpha=alpha), other)
 
     def mul_(self, other):
+        if self._inplace_ufunc(np.multiply, other) is not None:
+            return self
         return self._inplace(lambda s: s * other, other)
 
     def div_(self, other):
+        if self._inplace_ufunc(np.true_divide, other) is not None:
+            return self
         return self._inplace(lambda s: s / other, other)
 
     def pow_(self, exponent):
@@ -1461,6 +1493,13 @@ class Tensor:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value.ndim} dimensions.")
             return self.copy_(value.expand(self.shape))
+        d = self._data
+        if type(d) is np.ndarray and d.dtype.kind == "f" and type(value) in (float, int) \
+                and not (self.requires_grad and is_grad_enabled()):
+            self._check_inplace()             # nothing to record (zeroing a .grad): fill the memory itself
+            d.fill(value)
+            self._version_counter.value += 1
+            return self
         return self._inplace(lambda s: _ops.Fill.apply(s, value=value))
 
     def copy_(self, src, non_blocking=False):
@@ -1686,9 +1725,10 @@ def _normalize_index(index, t):
     'select' (only ints), 'slice' (ints/slices/None/Ellipsis: a view) or
     'advanced' (any integer/bool array: a copy, backward scatter-adds).
     """
+    if type(index) is slice and t._data.ndim and (index.step is None or index.step > 0):
+        return (slice(*index.indices(t._data.shape[0])), Ellipsis), "slice"     # x[a:b], a batch: the short way
     if not isinstance(index, tuple):
         index = (index,)
-    xp = _backend.array_namespace(t._data)
     out, kind = [], "select"
     for i in index:
         if isinstance(i, Tensor):
