@@ -103,3 +103,28 @@ def test_root_gradient_ones_like():
     for dtype in (np.float32, np.float64):
         g = _backend.ones_like(np.zeros((), dtype))
         assert g.shape == () and g.dtype == dtype and g == 1
+
+
+@given(st.data(), dtypes, hnp.array_shapes(min_dims=0, max_dims=3, max_side=4),
+       st.sampled_from(["add_", "sub_", "mul_", "div_"]), st.sampled_from(["same", "one", "float", "int"]))
+def test_inplace_ufunc_is_the_general_inplace(data, dtype, shape, method, kind):
+    """``w -= g * lr`` under no_grad writes with ``out=``; the general route computes out of place and copies."""
+    import minigrad as mg
+    a = data.draw(_arrays(dtype, shape))
+    if kind == "same":
+        other = mg.tensor(data.draw(_arrays(dtype, shape)))
+    elif kind == "one":
+        other = mg.tensor(data.draw(_arrays(dtype, (1,) * data.draw(st.integers(0, len(shape))))))
+    else:
+        other = data.draw(st.floats(-1e3, 1e3, width=32) if kind == "float" else st.integers(-1000, 1000))
+    fast, general = mg.tensor(a.copy()), mg.tensor(a.copy())
+    op = {"add_": "add", "sub_": "sub", "mul_": "mul", "div_": "div"}[method]
+    with mg.no_grad():
+        v0 = fast._version
+        assert getattr(fast, method)(other) is fast and fast._version == v0 + 1
+        general._inplace(lambda s: getattr(s, op)(other), other)
+    assert fast.numpy().tobytes() == general.numpy().tobytes()
+    with mg.no_grad():
+        fast.zero_()
+        general._inplace(lambda s: mg._ops.Fill.apply(s, value=0))
+    assert fast.numpy().tobytes() == general.numpy().tobytes()
