@@ -363,6 +363,22 @@ def test_max_pool2d_nan_and_inf_like_torch():
     assert not np.signbit(to_np(xm.grad)).any()              # the cells no window picked hold +0.0
 
 
+@pytest.mark.parametrize("kernel,stride", [((17, 17), 1), ((16, 16), 4), ((3, 2), (3, 2))])
+def test_max_pool2d_offset_widths(kernel, stride):
+    """Window offsets are kept as uint8 up to 256 cells per window and as int64 beyond: both give torch's
+    indices and gradients (17x17 = 289 cells; 16x16 = 256, the last that fits)."""
+    x = np.random.default_rng(0).standard_normal((2, 3, 20, 21))
+    vt, it = TF.max_pool2d(torch.tensor(x), kernel, stride=stride, return_indices=True)
+    vm, im = MF.max_pool2d(mg.tensor(x), kernel, stride=stride, return_indices=True)
+    close(vm, vt)
+    np.testing.assert_array_equal(to_np(im), to_np(it))
+    assert to_np(im).dtype == np.int64
+    xt, xm = pair(x)
+    TF.max_pool2d(xt, kernel, stride=stride).sum().backward()
+    MF.max_pool2d(xm, kernel, stride=stride).sum().backward()
+    close(xm.grad, xt.grad)
+
+
 def test_max_pool2d_grad_fn_name():
     assert MF.max_pool2d(mg.randn(1, 1, 4, 4, requires_grad=True), 2).grad_fn.name() == \
         TF.max_pool2d(torch.randn(1, 1, 4, 4, requires_grad=True), 2).grad_fn.name()
