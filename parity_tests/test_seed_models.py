@@ -75,6 +75,13 @@ class TwinRun:
     """Runs tutorial chunks with torch and with minigrad-as-torch, keeping their stdout."""
 
     def __init__(self, monkeypatch):
+        # torch's layers initialise from its global generator, and sync_weights copies them to minigrad.
+        # Seeded, so a test does not depend on which tests ran before it in the worker.  Unseeded, 4 of 25
+        # seeds failed the leaky-layernorm-mse-adam case (before and after the 2026-11-23 session's changes):
+        # one weight of 156,800 off by 3e-5 (relative 2e-3) after 40 Adam steps, on pixel 582, which is
+        # non-zero in 3 of the 40 rows.  Likely Adam's normalised step: between those rows the gradient is 0
+        # and the moments alone move the weight, so a last-bit difference at one of the 3 steps is amplified.
+        torch.manual_seed(0)
         self.randn = SharedRandn(monkeypatch)
         self.randn.install(torch)
         self.randn.install(minigrad)
