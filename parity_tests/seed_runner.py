@@ -106,6 +106,7 @@ def run_both(text: str, fake_keras_data=None, preamble=""):
     (errors are None when the block ran) and both namespaces.
     """
     t_ns, m_ns = {"__name__": "__seed__"}, {"__name__": "__seed__"}
+    torch.manual_seed(0)     # torch's draws are copied to minigrad: seeded, a run does not depend on test order
     results = []
     with _modules(_stub_modules(fake_keras_data)):
         for block in ([preamble] if preamble else []) + code_blocks(text):
