@@ -1048,7 +1048,10 @@ class Addmm(Op):
     @staticmethod
     def forward(ctx, c, a, b):
         ctx.save_for_backward(a, b)
-        return c + _matmul_for(b, _xp(a), a, b)     # for W.t(): (W @ a^T)^T, faster with OpenBLAS
+        out = _matmul_for(b, _xp(a), a, b)      # for W.t(): (W @ a^T)^T, faster with OpenBLAS
+        if type(out) is np.ndarray and type(c) is np.ndarray and c.dtype == out.dtype and c.ndim <= out.ndim:
+            return np.add(out, c, out=out)     # a fresh product, and c broadcasts to it (its callers check)
+        return c + out
 
     @staticmethod
     def backward(ctx, g):
