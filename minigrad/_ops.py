@@ -795,11 +795,6 @@ class SqueezeAll(Reshape):
     node_name = "SqueezeBackward0"
 
 
-def _permute(xp, a, dims):
-    """xp.permute_dims; a NumPy array's own ``transpose`` method (np.permute_dims adds a Python wrapper)."""
-    return a.transpose(dims) if type(a) is np.ndarray else xp.permute_dims(a, dims)
-
-
 class Permute(Op):
     """y = a with axes permuted;  dy/da = g with the inverse permutation"""
     node_name = "PermuteBackward0"
@@ -807,11 +802,11 @@ class Permute(Op):
     @staticmethod
     def forward(ctx, a, *, dims):
         ctx.inverse = tuple(sorted(range(len(dims)), key=dims.__getitem__))
-        return _permute(_xp(a), a, dims)
+        return _backend.permute_dims(a, dims)
 
     @staticmethod
     def backward(ctx, g):
-        return _permute(namespace(g), g, ctx.inverse)
+        return namespace(g).permute_dims(g, ctx.inverse) if _is_tensor(g) else _backend.permute_dims(g, ctx.inverse)
 
 
 class Transpose(Permute):
@@ -970,9 +965,8 @@ def _matmul(xp, x, y):
 
 
 def _mT(xp, x):
-    """xp.matrix_transpose(x); a NumPy matrix's ``.T`` directly (np.matrix_transpose is Python-level code
-    that costs ~1.5 us a call, and a training step makes a dozen of them)."""
-    return x.T if type(x) is np.ndarray and x.ndim == 2 else xp.matrix_transpose(x)
+    """The matrix transpose: minigrad's op under create_graph, else the backend's."""
+    return xp.matrix_transpose(x) if _is_tensor(x) else _backend.matrix_transpose(x)
 
 
 def _matmul_for(operand, xp, x, y):
@@ -1048,10 +1042,8 @@ class Addmm(Op):
     @staticmethod
     def forward(ctx, c, a, b):
         ctx.save_for_backward(a, b)
-        out = _matmul_for(b, _xp(a), a, b)      # for W.t(): (W @ a^T)^T, faster with OpenBLAS
-        if type(out) is np.ndarray and type(c) is np.ndarray and c.dtype == out.dtype and c.ndim <= out.ndim:
-            return np.add(out, c, out=out)     # a fresh product, and c broadcasts to it (its callers check)
-        return c + out
+        # for W.t(): (W @ a^T)^T, faster with OpenBLAS; c broadcasts to the product (its callers check)
+        return _backend.add_into(_matmul_for(b, _xp(a), a, b), c)
 
     @staticmethod
     def backward(ctx, g):
