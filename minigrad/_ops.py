@@ -281,6 +281,11 @@ class Sqrt(Op):
         return g / (2 * y)
 
 
+def _torch_sign(xp, a):
+    """sign(a), and 0 at nan as torch's (NumPy's sign(nan) is nan)."""
+    return xp.where(a != a, xp.zeros_like(a), xp.sign(a))
+
+
 class Abs(Op):
     """y = |a|;  dy/da = sign(a)  (0 at 0)"""
     node_name = "AbsBackward0"
@@ -293,8 +298,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        xp = namespace(g)
-        return g * xp.where(a != a, 0.0, xp.sign(a))     # sign(nan) is 0 in torch
+        return g * _torch_sign(namespace(g), a)
 
 
 class Sigmoid(Op):
@@ -435,8 +439,7 @@ class Sign(Floor):
 
     @staticmethod
     def forward(ctx, a):
-        xp = _xp(a)
-        return xp.where(a != a, xp.zeros_like(a), xp.sign(a))
+        return _torch_sign(_xp(a), a)
 
 
 class Fill(Op):

@@ -50,6 +50,16 @@ def _duplicate_dim(t, dim):
         seen.add(d)
 
 
+def _dim_list(dim):
+    """A ``dim`` argument (None, an int or a sequence) as a tuple of the dims it names, unwrapped."""
+    return () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+
+
+def _no_reduction_dim(name):
+    return RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                        "Specify the reduction dim with the 'dim' argument.")
+
+
 def _broadcast_shapes(*shapes):
     """The broadcast shape, with torch's error (NumPy's ValueError must not reach the user)."""
     ndim = max(len(s) for s in shapes)
@@ -336,15 +346,16 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
-    def __int__(self):
+    def _to_python(self, convert):
         if self.numel() != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        return int(self.item())
+        return convert(self.item())
+
+    def __int__(self):
+        return self._to_python(int)
 
     def __float__(self):
-        if self.numel() != 1:
-            raise ValueError("only one element tensors can be converted to Python scalars")
-        return float(self.item())
+        return self._to_python(float)
 
     def __hash__(self):
         return id(self)
@@ -610,21 +621,19 @@ class Tensor:
     def __abs__(self):
         return self.abs()
 
-    def __matmul__(self, other):
+    def _matmul_operator(self, a, b, other):
         try:
-            return matmul(self, other)
+            return matmul(a, b)
         except TypeError:     # tensor @ 2: Python's own TypeError, as torch (matmul() names its argument)
             if isinstance(other, (Tensor, np.ndarray)):
                 raise
             return NotImplemented
 
+    def __matmul__(self, other):
+        return self._matmul_operator(self, other, other)
+
     def __rmatmul__(self, other):
-        try:
-            return matmul(other, self)
-        except TypeError:
-            if isinstance(other, (Tensor, np.ndarray)):
-                raise
-            return NotImplemented
+        return self._matmul_operator(other, self, other)
 
     def _check_alpha(self, other, alpha):
         """torch's checks of ``alpha`` against the result dtype, which is returned."""
@@ -968,7 +977,7 @@ class Tensor:
         if isinstance(dim, (tuple, list)):
             self._dims(dim, one_by_one=True)      # vector_norm's check order (the paths below use the default)
         if not self.numel() and not isinstance(p, str) and (p < 0 or p == math.inf):   # no identity
-            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            dims = _dim_list(dim)
             if not dims:
                 raise RuntimeError(f"linalg.vector_norm cannot compute the {p:g} norm on an empty tensor because "
                                    "the operation does not have an identity")
@@ -991,8 +1000,7 @@ class Tensor:
         name = "max" if full_op is _ops.MaxAll else "min"
         if dim is None:
             if self.numel() == 0:
-                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                                   "Specify the reduction dim with the 'dim' argument.")
+                raise _no_reduction_dim(name)
             return full_op.apply(self)
         d = self._dim(dim)
         if self.ndim and self.shape[d] == 0:
@@ -1009,10 +1017,9 @@ class Tensor:
     def _extreme_dims(self, name, dim):
         """amax/amin's dims; an empty input may not reduce over a dim of size 0."""
         if not self.numel():
-            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            dims = _dim_list(dim)
             if not dims:
-                raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                                   "Specify the reduction dim with the 'dim' argument.")
+                raise _no_reduction_dim(name)
             for d in dims:          # torch checks each dim as it wraps it, before looking for duplicates
                 d = self._dim(d)
                 if self.shape[d] == 0:
