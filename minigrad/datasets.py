@@ -31,16 +31,42 @@ Split rules
   label* (500 of each digit), so for ``"mnist5k"`` only the seeded split makes
   sense: it gives exactly 350 / 50 / 100 of every digit in train / valid / test
   (3,500 / 500 / 1,000 rows).
+
+Limits
+------
+Files are read as streams (gzip decompressed as it goes), so a small file
+that inflates to gigabytes (a decompression bomb) is refused after reading
+little more than its legitimate size:
+
+* IDX: exactly the bytes that the header's dimensions declare are read; a
+  file that ends early is truncated, one with any byte more is refused
+  (trailing data) after reading one byte past the data.
+* pickle and CSV: at most :data:`MAX_INFLATED_BYTES` (256 MiB) once
+  decompressed; the tutorials' ``mnist.pkl.gz`` inflates to about 220 MB
+  (its arrays alone, 70,000 float32 images and int64 labels, are
+  220,080,000 bytes).  A pickle request for more than what is left of that
+  budget is refused before anything is read or allocated.  A CSV line may
+  be at most 1 MiB.  To read a larger file you trust, raise the limit:
+  ``minigrad.datasets.MAX_INFLATED_BYTES = ...`` (a pickle written by
+  Python 3 with protocol 2 stores bytes as UTF-8 text, up to twice their
+  size, so all of MNIST needs about 440 MB that way).
+* pickle: at most 100,000 opcodes (a digits pickle needs under 200), so a
+  pickle of many tiny objects cannot build more than that many.
+
+Pixels must lie in [0, 1] (integer arrays and CSV values: 0..255, scaled by
+1/255) and are never NaN; labels are integers 0..9.
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import importlib.util
-import io
+import itertools
 import math
 import os
 import pickle
+import pickletools
 import struct
 import urllib.request
 import warnings
@@ -50,7 +76,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["load_mnist", "read_idx", "MnistFormatError", "ChecksumError",
-           "MNIST_PKL_URL", "MNIST_PKL_SHA256"]
+           "MNIST_PKL_URL", "MNIST_PKL_SHA256", "MAX_INFLATED_BYTES"]
 
 MNIST_PKL_URL = "https://github.com/pytorch/tutorials/raw/main/_static/mnist.pkl.gz"
 # SHA-256 of the file at MNIST_PKL_URL.  No trustworthy published value was
@@ -60,6 +86,12 @@ MNIST_PKL_URL = "https://github.com/pytorch/tutorials/raw/main/_static/mnist.pkl
 MNIST_PKL_SHA256: str | None = None
 
 N_PIXELS = 784
+# The most bytes a pickle or CSV source may produce once decompressed (see "Limits" above).
+MAX_INFLATED_BYTES = 256 * 2**20
+_MAX_LINE = 2**20                 # bytes in one CSV line (784 pixels need at most a few kB)
+_MAX_PICKLE_OPS = 100_000
+_MAX_IDX_DIMS = 32                # NumPy's limit is 32 or 64 dims, depending on its version
+_CHUNK = 2**20
 _urlopen = urllib.request.urlopen  # indirection so tests can serve local bytes
 
 
@@ -71,12 +103,89 @@ class ChecksumError(ValueError):
     """A downloaded file does not have the expected SHA-256."""
 
 
+# ---------------------------------------------------------------- streams
+@contextlib.contextmanager
+def _opened(path: Path):
+    """``(binary stream, compressed?)`` for ``path``: through gzip when the file starts with its magic bytes."""
+    with open(path, "rb") as f:
+        compressed = f.read(2) == b"\x1f\x8b"
+        f.seek(0)
+        if not compressed:
+            yield f, False
+            return
+        with gzip.GzipFile(fileobj=f, mode="rb") as gz:
+            yield gz, True
+
+
+def _reading(path, fn, *args):
+    """``fn(*args)``, with a corrupt gzip stream reported as a MnistFormatError naming ``path``."""
+    try:
+        return fn(*args)
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise MnistFormatError(f"{path}: corrupt gzip data: {e}") from None
+
+
+def _read_upto(f, n: int, path) -> bytearray:
+    """Up to ``n`` bytes of ``f``: fewer only at the end of the stream.  The buffer grows with the data that
+    actually arrives, so a header that promises more than the file holds costs only what the file holds."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = _reading(path, f.read, min(_CHUNK, n - len(buf)))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
+
+
+class _BoundedStream:
+    """``read`` / ``readline`` over a binary stream that stop at ``MAX_INFLATED_BYTES`` in all.
+
+    A request for more than what is left is refused before anything is read or allocated, so neither a
+    decompression bomb nor a pickle declaring a huge object makes it read more than the limit."""
+
+    def __init__(self, f, path):
+        self._f, self._path, self._left = f, path, MAX_INFLATED_BYTES
+
+    def _refuse(self):
+        raise MnistFormatError(f"{self._path}: reading it needs more than {MAX_INFLATED_BYTES:,} bytes once "
+                               "decompressed, the limit (minigrad.datasets.MAX_INFLATED_BYTES)")
+
+    def read(self, n: int) -> bytes:
+        if n > self._left:
+            self._refuse()
+        data = _reading(self._path, self._f.read, n)
+        self._left -= len(data)
+        return data
+
+    def readline(self) -> bytes:
+        limit = min(self._left, _MAX_LINE)
+        line = _reading(self._path, self._f.readline, limit + 1)
+        if len(line) > limit:
+            if limit == self._left:
+                self._refuse()
+            raise MnistFormatError(f"{self._path}: a line longer than {_MAX_LINE:,} bytes")
+        self._left -= len(line)
+        return line
+
+    def drain(self) -> None:
+        """Read to the end (bounded), so that gzip checks the CRC of everything."""
+        while data := _reading(self._path, self._f.read, min(_CHUNK, self._left + 1)):
+            self._left -= len(data)
+            if self._left < 0:
+                self._refuse()
+
+
 # ----------------------------------------------------------------- pickle
-# The unpickler never hands attacker-controlled state to NumPy: the few globals
-# an array pickle names are mapped to inert placeholders that only record their
-# arguments; arrays are then rebuilt with np.frombuffer after checking the
-# dtype (bool/int/uint/float only) and the exact byte count.  (NumPy's own
-# dtype.__setstate__/_reconstruct can crash the interpreter on corrupt input.)
+# The unpickler is pickle's pure-Python one, restricted to the opcodes an array
+# pickle uses (at most _MAX_PICKLE_OPS of them), and it never hands
+# attacker-controlled state to NumPy: the few globals an array pickle names
+# are mapped to inert placeholders that only record their arguments; arrays are
+# then rebuilt with np.frombuffer after checking the dtype (bool/int/uint/float
+# only) and the exact byte count.  (NumPy's own dtype.__setstate__/_reconstruct
+# can crash the interpreter on corrupt input.)  BUILD only ever calls the
+# __setstate__ of a placeholder instance made by this load: never on a class or
+# function, and never as dict or slot state, so a refused pickle cannot leave
+# attributes behind on anything that outlives it.
 class _Dtype:
     """Placeholder for ``numpy.dtype(obj, align, copy)`` + its ``__setstate__``."""
 
@@ -133,26 +242,52 @@ def _scalar(*args):
     raise pickle.UnpicklingError("NumPy scalars are not expected in an MNIST pickle")
 
 
-def _latin1_encode(text, encoding="latin1", errors="strict"):
-    """What protocol-2 pickles use to store ``bytes``: ``_codecs.encode(s, 'latin1')``."""
-    if not isinstance(text, str) or str(encoding).lower().replace("-", "") != "latin1":
-        raise pickle.UnpicklingError(f"refusing _codecs.encode with {encoding!r}")
-    return text.encode("latin-1", "strict")
-
-
 _NDARRAY = type("ndarray_marker", (), {})  # stands for numpy.ndarray; not callable usefully
-_PICKLE_GLOBALS = {("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): _Dtype,
-                   ("_codecs", "encode"): _latin1_encode}
+_PICKLE_GLOBALS = {("numpy", "ndarray"): _NDARRAY, ("numpy", "dtype"): _Dtype}
 for _mod in ("numpy.core", "numpy._core"):  # Python-2/NumPy-1 era and NumPy 2 names
     _PICKLE_GLOBALS[(_mod + ".multiarray", "_reconstruct")] = _reconstruct
     _PICKLE_GLOBALS[(_mod + ".multiarray", "scalar")] = _scalar
     _PICKLE_GLOBALS[(_mod + ".numeric", "_frombuffer")] = _Array  # (buf, dtype, shape, order)
 
+# What array pickles of protocols 0-5 (and Python 2's) are made of: no object building other than REDUCE on
+# the globals above, no persistent ids, extension codes or out-of-band buffers.
+_PICKLE_OPCODES = frozenset(op.code.encode("latin-1")[0] for op in pickletools.opcodes if op.name in {
+    "PROTO", "FRAME", "STOP", "MARK", "POP", "POP_MARK", "DUP", "NONE", "NEWTRUE", "NEWFALSE",
+    "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "FLOAT", "BINFLOAT",
+    "STRING", "BINSTRING", "SHORT_BINSTRING", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
+    "UNICODE", "BINUNICODE", "SHORT_BINUNICODE", "BINUNICODE8",
+    "EMPTY_TUPLE", "TUPLE", "TUPLE1", "TUPLE2", "TUPLE3", "EMPTY_LIST", "LIST", "APPEND", "APPENDS",
+    "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS", "GLOBAL", "STACK_GLOBAL", "REDUCE", "BUILD",
+    "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "GET", "BINGET", "LONG_BINGET"})
 
-class _ArrayUnpickler(pickle.Unpickler):
-    """Unpickler that admits only the globals a plain NumPy array pickle names."""
+
+class _Opcodes(dict):
+    """The unpickler's dispatch table: unknown opcodes are refused by name."""
+
+    def __missing__(self, code):
+        raise pickle.UnpicklingError(f"refusing pickle opcode {bytes([code])!r}: not part of a NumPy array "
+                                     "pickle")
+
+
+def _counted(load):
+    def counted(self):
+        self._ops += 1
+        if self._ops > _MAX_PICKLE_OPS:
+            raise pickle.UnpicklingError(f"more than {_MAX_PICKLE_OPS:,} pickle opcodes: not an MNIST pickle")
+        load(self)
+    return counted
+
+
+class _ArrayUnpickler(pickle._Unpickler):
+    """Unpickler that admits only the globals and opcodes a plain NumPy array pickle uses."""
+
+    def __init__(self, stream: _BoundedStream, **kwargs):
+        super().__init__(stream, **kwargs)
+        self._ops, self._encoded = 0, 0
 
     def find_class(self, module, name):
+        if (module, name) == ("_codecs", "encode"):
+            return self._latin1_encode
         try:
             return _PICKLE_GLOBALS[(module, name)]
         except KeyError:
@@ -163,6 +298,35 @@ class _ArrayUnpickler(pickle.Unpickler):
     def persistent_load(self, pid):
         raise pickle.UnpicklingError("refusing persistent ids in an MNIST pickle")
 
+    def _latin1_encode(self, text, encoding="latin1", errors="strict"):
+        """What protocol-2 pickles use to store ``bytes``: ``_codecs.encode(s, 'latin1')``."""
+        if not isinstance(text, str) or str(encoding).lower().replace("-", "") != "latin1":
+            raise pickle.UnpicklingError(f"refusing _codecs.encode with {encoding!r}")
+        self._encoded += len(text)    # a memoised string encoded again and again must not multiply memory
+        if self._encoded > MAX_INFLATED_BYTES:
+            raise pickle.UnpicklingError(f"the pickle encodes more than {MAX_INFLATED_BYTES:,} bytes")
+        return text.encode("latin-1", "strict")
+
+    def load_build(self):
+        state = self.stack.pop()
+        inst = self.stack[-1]
+        if type(inst) not in (_Array, _Dtype):
+            raise pickle.UnpicklingError(f"refusing to set the state of a {type(inst).__name__} object: only "
+                                         "NumPy arrays and dtypes take state in an MNIST pickle")
+        inst.__setstate__(state)
+
+    def load_bytearray8(self):
+        (n,) = struct.unpack("<Q", self.read(8))
+        data = self.read(n)     # pickle's own version allocates n bytes before reading: this is bounded
+        if len(data) != n:
+            raise pickle.UnpicklingError("pickle data was truncated")
+        self.append(data)       # as bytes: the placeholders only read it
+
+    dispatch = _Opcodes({code: _counted(load) for code, load in pickle._Unpickler.dispatch.items()
+                         if code in _PICKLE_OPCODES})
+    dispatch[pickle.BUILD[0]] = _counted(load_build)
+    dispatch[pickle.BYTEARRAY8[0]] = _counted(load_bytearray8)
+
 
 def _load_pickle(path: Path):
     """``mnist.pkl.gz``: gzip (optional) of a pickle ``((x,y), (x,y), (x,y))``.
@@ -170,8 +334,11 @@ def _load_pickle(path: Path):
     Written by Python 2, hence ``encoding="latin-1"`` for its byte strings.
     """
     try:
-        obj = _ArrayUnpickler(io.BytesIO(_read_maybe_gzip(path)), encoding="latin-1").load()
-    except pickle.UnpicklingError:
+        with _opened(path) as (f, _):
+            stream = _BoundedStream(f, path)
+            obj = _ArrayUnpickler(stream, encoding="latin-1").load()
+            stream.drain()
+    except (pickle.UnpicklingError, MnistFormatError):
         raise
     except Exception as e:  # truncated or corrupt stream
         raise MnistFormatError(f"{path}: corrupt pickle: {type(e).__name__}: {e}") from None
@@ -181,6 +348,9 @@ def _load_pickle(path: Path):
                                f"got {type(obj).__name__}")
     if not all(isinstance(a, _Array) for p in obj for a in p):
         raise MnistFormatError(f"{path}: expected NumPy arrays in every split")
+    # Six arrays sharing one memoised buffer would each copy it: their data must fit what the file held.
+    if sum(len(a.data) for p in obj for a in p if isinstance(a.data, (str, bytes, bytearray))) > MAX_INFLATED_BYTES:
+        raise MnistFormatError(f"{path}: the arrays hold more than {MAX_INFLATED_BYTES:,} bytes")
     return tuple(_checked_pair(x.build(), y.build(), f"{path} split {i}")
                  for i, (x, y) in enumerate(obj))
 
@@ -197,29 +367,46 @@ def read_idx(path, expect_magic: int | None = None) -> np.ndarray:
 
     IDX: big-endian magic ``00 00 <type> <ndim>`` (0x00000803 for uint8 images
     n x rows x cols, 0x00000801 for uint8 labels), then ``ndim`` big-endian
-    uint32 sizes, then exactly ``prod(sizes)`` values, nothing more.
+    uint32 sizes, then exactly ``prod(sizes)`` values, nothing more.  The file
+    is streamed: exactly the bytes the header declares are read, then one more
+    to detect trailing data, so a gzip bomb behind a small header costs nothing.
     """
-    data = _read_maybe_gzip(Path(path))
-    if len(data) < 4:
-        raise MnistFormatError(f"{path}: truncated IDX file ({len(data)} bytes)")
-    magic, ndim = struct.unpack(">I", data[:4])[0], data[3]
-    if expect_magic is not None and magic != expect_magic:
-        raise MnistFormatError(f"{path}: IDX magic number 0x{magic:08x}, "
-                               f"expected 0x{expect_magic:08x}")
-    if data[:2] != b"\0\0" or data[2] not in _IDX_DTYPES:
-        raise MnistFormatError(f"{path}: not an IDX file (magic 0x{magic:08x})")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise MnistFormatError(f"{path}: truncated IDX header")
-    dims = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = np.dtype(_IDX_DTYPES[data[2]])
-    count = math.prod(dims)
-    expected = header + count * dtype.itemsize
-    if len(data) != expected:
-        what = "truncated" if len(data) < expected else "trailing bytes after data"
-        raise MnistFormatError(f"{path}: {what}: {len(data)} bytes, header "
-                               f"{dims} implies {expected}")
-    return np.frombuffer(data, dtype, count, header).reshape(dims)
+    path = Path(path)
+    with _opened(path) as (f, compressed):
+        head = _read_upto(f, 4, path)
+        if len(head) < 4:
+            raise MnistFormatError(f"{path}: truncated IDX file ({len(head)} bytes)")
+        magic, ndim = struct.unpack(">I", head)[0], head[3]
+        if expect_magic is not None and magic != expect_magic:
+            raise MnistFormatError(f"{path}: IDX magic number 0x{magic:08x}, "
+                                   f"expected 0x{expect_magic:08x}")
+        if head[:2] != b"\0\0" or head[2] not in _IDX_DTYPES:
+            raise MnistFormatError(f"{path}: not an IDX file (magic 0x{magic:08x})")
+        if ndim > _MAX_IDX_DIMS:
+            raise MnistFormatError(f"{path}: IDX header declares {ndim} dimensions, at most "
+                                   f"{_MAX_IDX_DIMS} are supported")
+        sizes = _read_upto(f, 4 * ndim, path)
+        if len(sizes) < 4 * ndim:
+            raise MnistFormatError(f"{path}: truncated IDX header")
+        dims = struct.unpack(f">{ndim}I", sizes)
+        dtype = np.dtype(_IDX_DTYPES[head[2]])
+        count = math.prod(dims)
+        header, nbytes = 4 + 4 * ndim, count * dtype.itemsize
+        expected = header + nbytes
+        if not compressed:      # the size is known before reading anything
+            size = os.fstat(f.fileno()).st_size
+            if size != expected:
+                what = "truncated" if size < expected else "trailing bytes after data"
+                raise MnistFormatError(f"{path}: {what}: {size} bytes, header "
+                                       f"{dims} implies {expected}")
+        data = _read_upto(f, nbytes, path)
+        if len(data) < nbytes:
+            raise MnistFormatError(f"{path}: truncated: {header + len(data)} bytes once decompressed, "
+                                   f"header {dims} implies {expected}")
+        if _reading(path, f.read, 1):
+            raise MnistFormatError(f"{path}: trailing bytes after data: more than {expected} bytes once "
+                                   f"decompressed, header {dims} implies {expected}")
+    return np.frombuffer(data, dtype, count).reshape(dims)
 
 
 def _find_idx(folder: Path, key: str) -> Path:
@@ -263,21 +450,28 @@ def _load_csv(path: Path, label_first=None):
     every MNIST image, so "all integers 0..9" alone is ambiguous).
     A non-numeric first line is skipped as a header.
     """
-    with (gzip.open(path, "rt") if _is_gzip(path) else open(path)) as f:
-        try:
-            [float(v) for v in f.readline().split(",")]
-            f.seek(0)  # first line is data
-        except ValueError:
-            pass  # header line: leave it consumed
-        start = f.tell()
-        try:
-            try:  # integers parse ~5x faster than floats
-                table = np.loadtxt(f, delimiter=",", dtype=np.int16, ndmin=2)
+    def parse(dtype):
+        with _opened(path) as (f, _):
+            lines = _csv_lines(_BoundedStream(f, path))
+            first = next(lines, "")
+            try:
+                [float(v) for v in first.split(",")]
+                lines = itertools.chain([first], lines)  # first line is data
             except ValueError:
-                f.seek(start)
-                table = np.loadtxt(f, delimiter=",", dtype=np.float32, ndmin=2)
-        except (ValueError, OSError, EOFError, zlib.error) as e:
-            raise MnistFormatError(f"{path}: not a numeric CSV: {e}") from None
+                pass  # header line: leave it consumed
+            return np.loadtxt(lines, delimiter=",", dtype=dtype, ndmin=2)
+
+    try:
+        try:  # integers parse ~5x faster than floats
+            table = parse(np.int16)
+        except MnistFormatError:
+            raise
+        except ValueError:
+            table = parse(np.float32)
+    except MnistFormatError:
+        raise
+    except (ValueError, UnicodeDecodeError) as e:
+        raise MnistFormatError(f"{path}: not a numeric CSV: {e}") from None
     if table.shape[1] != N_PIXELS + 1:
         raise MnistFormatError(f"{path}: {table.shape[1]} columns, expected 785")
     if label_first is None:
@@ -287,9 +481,14 @@ def _load_csv(path: Path, label_first=None):
                              "the last column; pass label_first=True or False")
         label_first = looks[0]
     y, x = (table[:, 0], table[:, 1:]) if label_first else (table[:, -1], table[:, :-1])
-    if x.size and (x.min() < 0 or x.max() > 255):
-        raise MnistFormatError(f"{path}: pixel values outside 0..255")
+    _check_pixels(x, 255, "0..255", str(path))
     return _checked_pair(x / np.float32(255), y, str(path))
+
+
+def _csv_lines(stream: _BoundedStream):
+    """The lines of a CSV stream as text, each and all of them bounded."""
+    while line := stream.readline():
+        yield line.decode("utf-8")
 
 
 def _looks_like_labels(col) -> bool:
@@ -374,19 +573,12 @@ def _digest_ok(path: Path, sha256, verify: bool) -> bool:
 
 
 # ---------------------------------------------------------------- helpers
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def _read_maybe_gzip(path: Path) -> bytes:
-    raw = path.read_bytes()
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (OSError, EOFError, zlib.error) as e:
-        raise MnistFormatError(f"{path}: corrupt gzip data: {e}") from None
+def _check_pixels(x, top, what: str, where: str) -> None:
+    """Pixels in [0, top]; NaN is refused by name (it passes any comparison with the bounds)."""
+    if x.size and not (x.min() >= 0 and x.max() <= top):
+        if x.dtype.kind == "f" and np.isnan(x).any():
+            raise MnistFormatError(f"{where}: NaN pixel values (pixels must be numbers in {what})")
+        raise MnistFormatError(f"{where}: pixel values outside {what}")
 
 
 def _checked_pair(x, y, where: str):
@@ -401,8 +593,7 @@ def _checked_pair(x, y, where: str):
     if x.dtype.kind in "iu":
         x = x / np.float32(255)
     x = np.array(x, dtype=np.float32, order="C")  # always a fresh, writable copy
-    if x.size and (x.min() < 0 or x.max() > 1):
-        raise MnistFormatError(f"{where}: pixel values outside [0, 1]")
+    _check_pixels(x, 1, "[0, 1]", where)
     if y.size and (np.any(y != np.round(y)) or y.min() < 0 or y.max() > 9):
         raise MnistFormatError(f"{where}: labels must be integers 0..9")
     return x, y.astype(np.int64)

@@ -7,6 +7,7 @@ import io
 import os
 import pickle
 import struct
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -154,11 +155,97 @@ def test_pickle_split_is_fixed(tmp_path):
     (((np.zeros((3, 784), np.float32), np.zeros(2, np.int64)),) * 3, "shapes"),
     (((np.zeros((3, 100), np.float32), np.zeros(3, np.int64)),) * 3, "shapes"),
     (((np.full((3, 784), 2.0, np.float32), np.zeros(3, np.int64)),) * 3, "pixel"),
+    (((np.full((3, 784), np.nan, np.float32), np.zeros(3, np.int64)),) * 3, "NaN pixel values"),
+    (((np.where(np.eye(3, 784) > 0, np.nan, 0.5).astype(np.float32), np.zeros(3, np.int64)),) * 3,
+     "NaN pixel values"),
+    (((np.zeros((3, 784), np.float32), np.array([0.0, np.nan, 1.0])),) * 3, "labels"),
     (((np.zeros((3, 784), np.float32), np.full(3, 10)),) * 3, "labels"),
 ])
 def test_pickle_bad_structure(tmp_path, bad, match):
     path = write_gz(tmp_path / "bad.pkl.gz", pickle.dumps(bad))
     with pytest.raises(ValueError, match=match):
+        load_mnist(path)
+
+
+def crafted_build(module, name, state):
+    """A protocol-2 pickle that pushes global ``module.name`` and applies ``state`` to it with BUILD."""
+    return b"\x80\x02c" + f"{module}\n{name}\n".encode() + pickle.dumps(state, protocol=2)[2:-1] + b"b."
+
+
+def placeholder_attributes():
+    """Everything the restricted unpickler can hand to a pickle, with its attributes (what a BUILD could set)."""
+    objs = list(datasets._PICKLE_GLOBALS.values()) + [datasets._Array, datasets._Dtype, datasets._ArrayUnpickler]
+    return {id(o): (o, dict(vars(o))) for o in objs}
+
+
+@pytest.mark.parametrize("state", [(None, {"pwned": 1, "build": None, "__setstate__": None}),
+                                   {"pwned": 2, "__init__": None}, ({"pwned": 3}, None)],
+                         ids=["slot state", "dict state", "dict in tuple"])
+def test_build_cannot_set_attributes_on_placeholders(tmp_path, state):
+    """BUILD is refused on anything but a placeholder instance made by this load, and attribute state never
+    applies: after refused pickles, every placeholder class and function is exactly as before."""
+    before = placeholder_attributes()
+    targets = sorted(datasets._PICKLE_GLOBALS) + [("_codecs", "encode")]
+    for module, name in targets:
+        path = tmp_path / "build.pkl"
+        path.write_bytes(crafted_build(module, name, state))
+        with pytest.raises(pickle.UnpicklingError, match="refusing to set the state"):
+            load_mnist(path)
+    after = placeholder_attributes()
+    for key, (obj, attrs) in before.items():
+        assert after[key][1] == attrs, obj
+    splits = fake_splits()                                 # and loading still works
+    assert_splits_equal(load_mnist(write_gz(tmp_path / "ok.pkl", pickle.dumps(splits))), splits)
+
+
+def test_build_with_attribute_state_on_a_placeholder_instance_is_refused(tmp_path):
+    # _reconstruct(ndarray, (0,), b"b") makes an _Array; a dict state must not become its attributes
+    payload = (b"\x80\x02cnumpy.core.multiarray\n_reconstruct\ncnumpy\nndarray\nK\x00\x85C\x01b\x87R"
+               + pickle.dumps({"build": 1}, protocol=2)[2:-1] + b"b.")
+    path = tmp_path / "state.pkl"
+    path.write_bytes(payload)
+    with pytest.raises(pickle.UnpicklingError, match="unexpected NumPy array state"):
+        load_mnist(path)
+
+
+@pytest.mark.parametrize("opcode, payload", [
+    ("INST", b"(i__main__\nEvil\n."), ("OBJ", b"(cnumpy\nndarray\no."), ("PERSID", b"P1\n."),
+    ("NEWOBJ", b"\x80\x02cnumpy\nndarray\n)\x81."), ("EXT1", b"\x80\x02\x82\x01."),
+    ("NEXT_BUFFER", b"\x80\x05\x97."), ("EMPTY_SET", b"\x80\x04\x8f.")])
+def test_pickle_opcodes_outside_array_pickles_are_refused(tmp_path, opcode, payload):
+    path = tmp_path / "op.pkl"
+    path.write_bytes(payload)
+    with pytest.raises(pickle.UnpicklingError, match="refusing pickle opcode"):
+        load_mnist(path)
+
+
+def test_pickle_opcode_count_is_bounded(tmp_path):
+    path = write_gz(tmp_path / "nones.pkl.gz", pickle.dumps([None] * 200_000, protocol=2))
+    with pytest.raises(pickle.UnpicklingError, match="more than 100,000 pickle opcodes"):
+        load_mnist(path)
+
+
+def test_pickle_size_limit(tmp_path, monkeypatch):
+    """A pickle within MAX_INFLATED_BYTES loads; the same file with the limit just below its size does not."""
+    data = pickle.dumps(fake_splits())
+    path = write_gz(tmp_path / "m.pkl.gz", data)
+    assert datasets.MAX_INFLATED_BYTES == 256 * 2**20 > 220_080_000   # mnist.pkl.gz's arrays, inflated
+    monkeypatch.setattr(datasets, "MAX_INFLATED_BYTES", len(data))
+    assert_splits_equal(load_mnist(path), fake_splits())
+    monkeypatch.setattr(datasets, "MAX_INFLATED_BYTES", len(data) - 100)
+    with pytest.raises(MnistFormatError, match="MAX_INFLATED_BYTES"):
+        load_mnist(path)
+
+
+def test_pickle_encoding_one_string_many_times_is_bounded(tmp_path, monkeypatch):
+    """A memoised string fed to _codecs.encode again and again would multiply memory: refused."""
+    monkeypatch.setattr(datasets, "MAX_INFLATED_BYTES", 2**20)
+    text = b"X" + struct.pack("<I", 300_000) + b"a" * 300_000
+    again = b"h\x00h\x01X\x06\x00\x00\x00latin1\x86R0"       # encode(memo[1], "latin1"), dropped
+    payload = b"\x80\x02c_codecs\nencode\nq\x00" + text + b"q\x01" + again * 10 + b"N."
+    path = tmp_path / "enc.pkl"
+    path.write_bytes(payload)
+    with pytest.raises(pickle.UnpicklingError, match="encodes more than 1,048,576 bytes"):
         load_mnist(path)
 
 
@@ -224,10 +311,15 @@ def test_idx_trailing_garbage_and_bad_gzip(tmp_path):
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(MnistFormatError, match="trailing"):
         load_mnist(tmp_path)
+    good = gzip.compress(idx_bytes(np.arange(20) % 10))
     path.unlink()
-    Path(str(path) + ".gz").write_bytes(gzip.compress(b"x" * 1000)[:-8])
-    with pytest.raises(MnistFormatError, match="gzip"):
-        load_mnist(tmp_path)
+    gz = Path(str(path) + ".gz")
+    # The header and data inflate fine; the stream then ends without gzip's trailer, or with a wrong CRC-32
+    # (read while checking for trailing data, so the whole member is always verified).
+    for damaged in (good[:-8], good[:-8] + bytes(a ^ 0xFF for a in good[-8:-4]) + good[-4:]):
+        gz.write_bytes(damaged)
+        with pytest.raises(MnistFormatError, match="corrupt gzip data"):
+            load_mnist(tmp_path)
 
 
 def test_idx_count_mismatch(tmp_path):
@@ -258,6 +350,114 @@ if given is not None:
         got = read_idx(path)
         assert got.shape == tuple(shape)
         np.testing.assert_array_equal(got, arr)
+
+
+# ---------------------------------------------------------- gzip bombs
+GZIP_BUFFERS = 256 * 2**10   # zlib's window and gzip's read buffers: what reading any gzip file costs
+
+
+def gzip_bomb(path, head: bytes, zeros_mib=1024):
+    """``head`` then ``zeros_mib`` MiB of zeros, gzipped as concatenated members: about 1 MB on disk per GiB,
+    and the test never holds more than 1 MiB of it."""
+    member = gzip.compress(bytes(2**20), 9)
+    with open(path, "wb") as f:
+        f.write(gzip.compress(head))
+        for _ in range(zeros_mib):
+            f.write(member)
+    return path
+
+
+def peak_memory(fn, *args, **kwargs):
+    """(exception raised by fn, tracemalloc's peak in bytes while it ran)."""
+    tracing = tracemalloc.is_tracing()
+    if not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    try:
+        fn(*args, **kwargs)
+        error = None
+    except Exception as e:  # noqa: BLE001
+        error = e
+    peak = tracemalloc.get_traced_memory()[1] - base
+    if not tracing:
+        tracemalloc.stop()
+    return error, peak
+
+
+def idx_header(n_images):
+    return struct.pack(">HBB", 0, 0x08, 3) + struct.pack(">3I", n_images, 28, 28)
+
+
+@pytest.mark.parametrize("n_images", [10, 10_000])
+def test_idx_gzip_bomb_reads_only_the_declared_size(tmp_path, n_images):
+    """A header declaring n images, their pixels, then 1 GiB of zeros (a 1 MB file): refused as trailing data
+    after reading the declared bytes and one more.  Measured peaks: 98 kB for 10 images (7,856 bytes
+    declared: the gzip buffers), 10.5 MB for 10,000 (7,840,016 declared)."""
+    declared = 16 + 784 * n_images
+    path = gzip_bomb(tmp_path / "train-images-idx3-ubyte.gz", idx_header(n_images) + bytes(784 * n_images))
+    assert path.stat().st_size < 2 * 2**20
+    error, peak = peak_memory(read_idx, path)
+    assert isinstance(error, MnistFormatError) and "trailing bytes after data" in str(error)
+    assert peak < 2 * declared + GZIP_BUFFERS, peak
+
+
+def test_idx_header_promising_more_than_the_file_holds(tmp_path):
+    """60,000 images declared (47 MB), 100 bytes of data: truncated, without allocating the 47 MB."""
+    path = tmp_path / "lie.gz"
+    path.write_bytes(gzip.compress(idx_header(60_000) + bytes(100)))
+    error, peak = peak_memory(read_idx, path)
+    assert isinstance(error, MnistFormatError) and "truncated: 116 bytes once decompressed" in str(error)
+    assert peak < 2 * 2**20 + GZIP_BUFFERS, peak
+    folder = tmp_path / "mnist"
+    write_idx_folder(folder, gz=True)
+    gzip_bomb(folder / "t10k-labels-idx1-ubyte.gz", idx_bytes(np.arange(20) % 10), zeros_mib=64)
+    with pytest.raises(MnistFormatError, match="trailing bytes after data"):
+        load_mnist(folder)
+
+
+def test_pickle_gzip_bombs(tmp_path, monkeypatch):
+    """1 MB .pkl.gz files that inflate to 1 GiB, which used to be inflated whole before any check."""
+    zeros = gzip_bomb(tmp_path / "zeros.pkl.gz", b"")
+    error, peak = peak_memory(load_mnist, zeros)             # measured: 91 kB
+    assert isinstance(error, pickle.UnpicklingError) and "refusing pickle opcode" in str(error)
+    assert peak < GZIP_BUFFERS, peak
+    huge = gzip_bomb(tmp_path / "huge.pkl.gz", b"\x80\x04\x8e" + struct.pack("<Q", 2**30))   # BINBYTES8 1 GiB
+    error, peak = peak_memory(load_mnist, huge)              # measured: 82 kB
+    assert isinstance(error, MnistFormatError) and "MAX_INFLATED_BYTES" in str(error)
+    assert peak < GZIP_BUFFERS, peak
+    # A valid pickle of 8 MiB byte strings up to 1 GiB: it is read up to the limit (here 16 MiB, the real
+    # 256 MiB measured 277 MB peak), then refused.
+    chunk = gzip.compress(b"B" + struct.pack("<I", 2**23) + bytes(2**23), 9)
+    path = tmp_path / "chunks.pkl.gz"
+    with open(path, "wb") as f:
+        f.write(gzip.compress(b"\x80\x04"))
+        for _ in range(128):
+            f.write(chunk)
+    monkeypatch.setattr(datasets, "MAX_INFLATED_BYTES", 16 * 2**20)
+    error, peak = peak_memory(load_mnist, path)
+    assert isinstance(error, MnistFormatError) and "MAX_INFLATED_BYTES" in str(error)
+    assert peak < 2 * datasets.MAX_INFLATED_BYTES, peak
+
+
+def test_csv_gzip_bombs(tmp_path, monkeypatch):
+    line = gzip_bomb(tmp_path / "line.csv.gz", b"", zeros_mib=0)
+    member = gzip.compress(b"0," * 2**19, 9)                  # one 1 GiB line of "0,0,0,..."
+    with open(line, "ab") as f:
+        for _ in range(1024):
+            f.write(member)
+    error, peak = peak_memory(load_mnist, line, label_first=True)
+    assert isinstance(error, MnistFormatError) and "a line longer than 1,048,576 bytes" in str(error)
+    assert peak < 4 * 2**20, peak
+    rows = tmp_path / "rows.csv.gz"
+    row = ("5," + ",".join(["0"] * 784) + "\n").encode()
+    member = gzip.compress(row * 1000, 9)
+    with open(rows, "wb") as f:
+        for _ in range(100):
+            f.write(member)
+    monkeypatch.setattr(datasets, "MAX_INFLATED_BYTES", 2**20)
+    with pytest.raises(MnistFormatError, match="MAX_INFLATED_BYTES"):
+        load_mnist(rows, label_first=True)
 
 
 # --------------------------------------------------------------------- CSV
@@ -317,6 +517,10 @@ def test_csv_ambiguous_and_bad(tmp_path):
     x[0, 5] = 300
     with pytest.raises(MnistFormatError, match="0..255"):
         load_mnist(write_csv(tmp_path / "big.csv", x, np.array([4, 5, 6]), True), label_first=True)
+    x = x.astype(float)
+    x[0, 5] = np.nan                       # passes any comparison with 0 and 255
+    with pytest.raises(MnistFormatError, match="NaN pixel values"):
+        load_mnist(write_csv(tmp_path / "nan.csv", x, np.array([4, 5, 6]), True), label_first=True)
 
 
 # ----------------------------------------------------------------- mnist5k
