@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/run.py [--quick] [--only W1,W4] [--frameworks minigrad,torch,...]
 
 Writes benchmarks/results/results.md, results.json and *.png (see benchmarks/README.md).
-Workloads: W1 W2 W3 W4 W5 MEM.  Frameworks: minigrad torch torch-default numpy autograd
+Workloads: W1 W2 W3 W4 W5 W6 MEM.  Frameworks: minigrad torch torch-default numpy autograd
 mygrad dezero chainer micrograd tinygrad jax jax-jit (missing peers are reported, not fatal).
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ import warnings  # noqa: E402
 from benchmarks import frameworks as fwmod  # noqa: E402
 from benchmarks import workloads  # noqa: E402
 
-ALL_WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "MEM"]
+ALL_WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "MEM"]
 # Not in the 2-minute smoke run (name them in --frameworks to include them): micrograd takes seconds a
 # step even on 2 rows; eager jax traces every op (1-5 s of first calls per workload, ~10 ms a step);
 # tinygrad's TinyJit spends ~20 s compiling across the workloads (14 s for LeNet alone).
@@ -41,7 +41,8 @@ QUICK_EXCLUDE = {"micrograd", "jax", "tinygrad"}
 MEMORY_EXCLUDE = {"micrograd": "scalar engine, seconds per step", "torch-default": "same process image as torch",
                   "jax": "eager jax: ~10 ms a step; jax-jit is measured"}
 TARGETS = [  # (case, max ratio of minigrad to torch at its faster thread setting)
-    ("W1", 0.5), ("W4-64", 0.75), ("W2-b64", 1.0), ("W2-b1", 1.0), ("W3", 2.0)]
+    ("W1", 0.5), ("W4-64", 0.75), ("W2-b64", 1.0), ("W2-b1", 1.0), ("W3", 2.0),
+    ("W6-randn", 2.0), ("W6-rand", 2.0), ("W6-randperm", 2.0)]
 FLOOR_TARGETS = [("W1", 1.4), ("W2-b64", 1.4), ("W2-b1", 1.4)]
 MAIN_CASES = ["W1", "W2-b64", "W2-b1", "W3", "W4-1", "W4-64"]
 PROFILE_STEPS = {"W1": 400, "W2-b64": 400, "W2-b1": 2000, "W3": 40, "W4-1": 5000, "W4-64": 5000}
@@ -55,7 +56,7 @@ def parse(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="a smoke run in under 2 minutes: fewer steps per repeat, "
                    "smaller W5 grid, micrograd/eager jax/tinygrad left out, memory for minigrad and torch only")
-    p.add_argument("--only", default=",".join(ALL_WORKLOADS), help="comma list of W1 W2 W3 W4 W5 MEM")
+    p.add_argument("--only", default=",".join(ALL_WORKLOADS), help="comma list of W1 W2 W3 W4 W5 W6 MEM")
     p.add_argument("--frameworks", default=None, help="comma list (default: all; see frameworks.ORDER)")
     p.add_argument("--repeats", type=int, default=5, help="timed repeats per cell (at least 5 for the report)")
     p.add_argument("--out", default=None, help="output folder (default benchmarks/results, or "
@@ -237,7 +238,7 @@ def main(argv=None):
                "order": names, "cases": {}, "w5": {}, "memory": {}, "chain_memory": {}, "profiles": {},
                "targets": []}
 
-    for wid in ("W1", "W2", "W3", "W4"):
+    for wid in ("W1", "W2", "W3", "W4", "W6"):
         if wid not in only:
             continue
         mod = workloads.get(wid)

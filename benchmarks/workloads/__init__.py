@@ -7,7 +7,8 @@ the framework's own idiom.
 """
 import importlib
 
-WORKLOADS = {"W1": "w1_logreg", "W2": "w2_mlp", "W3": "w3_lenet", "W4": "w4_overhead", "W5": "w5_scaling"}
+WORKLOADS = {"W1": "w1_logreg", "W2": "w2_mlp", "W3": "w3_lenet", "W4": "w4_overhead", "W5": "w5_scaling",
+             "W6": "w6_random"}
 
 
 def get(name):

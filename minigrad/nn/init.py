@@ -1,8 +1,10 @@
 """minigrad.nn.init: in-place initializers, as ``torch.nn.init``.
 
-Each fills a tensor in place under ``no_grad`` with numbers from minigrad's
-generator (``minigrad.manual_seed``), and returns it.  Bounds and gains are
-torch's, so ``nn.Linear(784, 200)`` draws its weight from U(-1/28, 1/28).
+Each fills a tensor in place under ``no_grad`` with numbers from the default
+generator (``minigrad.manual_seed``) or ``generator=``, and returns it.  Bounds
+and gains are computed with torch's arithmetic and drawn from torch's stream,
+so after the same ``manual_seed`` an initializer fills exactly what torch's
+fills: ``nn.Linear(784, 200)`` draws torch's weight from U(-1/28, 1/28).
 """
 from __future__ import annotations
 
@@ -89,7 +91,8 @@ def eye_(tensor):
 
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    a = math.sqrt(3.0) * gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std          # in torch's order: the bound's last bit reaches the drawn floats
     return uniform_(tensor, -a, a, generator)
 
 
@@ -99,7 +102,8 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
 
 
 def _kaiming_std(tensor, a, mode, nonlinearity):
-    return calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
+    fan = _calculate_correct_fan(tensor, mode)     # torch checks the mode before the nonlinearity
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):

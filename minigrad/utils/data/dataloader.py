@@ -10,10 +10,15 @@ tensor (``t[idx_array]``) instead of stacking ``batch_size`` samples.  The
 result is the same as collating samples one by one (``default_collate`` of
 ``(x, y)`` tuples is ``[stack(xs), stack(ys)]``), only faster.
 
-Shuffling draws from minigrad's generators: ``generator=`` (a
-``minigrad.Generator``) or, by default, the global one seeded by
-``minigrad.manual_seed``.  minigrad's random streams are not torch's, so a
-seed gives a reproducible order, not torch's order.
+Shuffling draws what torch draws, from the same generators: ``generator=``
+(a ``minigrad.Generator``) or, by default, the global one seeded by
+``minigrad.manual_seed``.  Each ``iter(loader)`` first draws torch's worker
+base seed (one 64-bit value) from the loader's generator; a ``RandomSampler``
+without a generator then draws a seed for a fresh ``Generator`` of its own and
+shuffles with that.  So after the same ``manual_seed`` an epoch visits the
+samples in torch's order.  (torch draws lazily as the epoch runs; here an
+epoch's indices are drawn at its first batch, which only shows when the
+sampler's own ``generator=`` is also drawn from elsewhere during the epoch.)
 """
 from __future__ import annotations
 
@@ -87,15 +92,20 @@ class RandomSampler(Sampler[int]):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def _index_array(self) -> np.ndarray:
-        """One epoch's indices, drawn now from the sampler's generator (or the global one)."""
+        """One epoch's indices, drawn now as torch draws them: without a generator, a seed from the global
+        one for a fresh Generator; then ``randint`` in chunks (with replacement) or whole ``randperm``s, the
+        last one cut short (torch draws it even when nothing of it is used)."""
         n = len(self.data_source)
-        rng = _random._rng(self.generator)
-        if self.replacement:
-            return rng.integers(0, n, size=self.num_samples).astype(np.int64)
-        reps = [rng.permutation(n) for _ in range(self.num_samples // n)]
-        if self.num_samples % n:
-            reps.append(rng.permutation(n)[: self.num_samples % n])
-        return np.concatenate(reps).astype(np.int64) if reps else np.zeros(0, np.int64)
+        if self.generator is None:
+            seed = int(_random.random_default(_random.default_generator, 1, _dtype.int64)[0])
+            gen = _random.Generator().manual_seed(seed)
+        else:
+            gen = _random._gen(self.generator)
+        if self.replacement:      # torch: randint(high=n, size=(32,)) chunks, the same words in a row
+            return _random.random_from_to(gen, self.num_samples, _dtype.int64, n, 0)
+        reps = [_random.randperm(gen, n) for _ in range(self.num_samples // n)]
+        reps.append(_random.randperm(gen, n)[: self.num_samples % n])
+        return np.concatenate(reps).astype(np.int64)
 
     def __iter__(self) -> Iterator[int]:
         yield from self._index_array().tolist()
@@ -112,7 +122,8 @@ class SubsetRandomSampler(Sampler[int]):
         self.generator = generator
 
     def _index_array(self) -> np.ndarray:
-        order = _random._rng(self.generator).permutation(len(self.indices))
+        """``indices`` in the order of torch's ``randperm(len(indices), generator=generator)``."""
+        order = _random.randperm(_random._gen(self.generator), len(self.indices))
         return np.asarray(self.indices, dtype=np.int64)[order] if len(self.indices) else np.zeros(0, np.int64)
 
     def __iter__(self):
@@ -402,6 +413,8 @@ class _DataLoaderIter:
         self._loader = loader
         self._batches = None          # created on the first next(), as torch's lazy samplers draw then
         self._num_yielded = 0
+        # torch draws its workers' base seed here, whatever num_workers: one int64 random_() value
+        _random.random_default(_random._gen(loader.generator), 1, _dtype.int64)
 
     def __iter__(self):
         return self
