@@ -42,7 +42,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np
 
 FRAMEWORKS = ("minigrad", "torch")
-SNAPSHOT_STEPS = (1, 10, 100)          # parameters are also kept after these steps (TESTING.md 6.7)
+SNAPSHOT_STEPS = (1, 10, 100)          # parameters are also kept after these steps
 
 
 # ================================================================ options ==

@@ -18,10 +18,13 @@ from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_defaul
 from ._dtype import ALIASES as _ALIASES
 from ._tensor import Size, Tensor, bmm, cat, concat, concatenate, matmul, maximum, minimum, mm, stack, where
 from ._factories import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange,
-                         as_tensor, empty, empty_like, eye, from_numpy, full, full_like, get_default_device,
-                         linspace, ones, ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
-                         randperm, set_default_device, set_default_tensor_type, tensor, zeros, zeros_like)
-from ._random import Generator, manual_seed, seed
+                         as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like,
+                         get_default_device, linspace, multinomial, normal, ones, ones_like, poisson, rand,
+                         rand_like, randint, randint_like, randn, randn_like, randperm, set_default_device,
+                         set_default_tensor_type, tensor, zeros, zeros_like)
+from ._random import Generator, default_generator
+from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from . import random
 from .autograd.grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from . import autograd, cuda, nn, optim, utils
 from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
@@ -35,6 +38,8 @@ def _method_as_function(name):
     method = getattr(Tensor, name)
 
     def function(input, *args, **kwargs):
+        if not isinstance(input, Tensor):     # torch's argument parser, not an AttributeError from inside
+            raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
         return method(input, *args, **kwargs)
     function.__name__ = name
     function.__doc__ = f"``minigrad.{name}(input, ...)`` is ``input.{name}(...)``."
@@ -81,7 +86,9 @@ __all__ = ["Tensor", "Size", "dtype", "device", "tensor", "as_tensor", "from_num
            "empty", "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
            "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "FloatTensor",
            "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor", "manual_seed", "seed",
-           "Generator", "float", "float32", "double", "float64", "half", "float16", "long", "int64", "int",
+           "initial_seed", "get_rng_state", "set_rng_state", "default_generator", "random", "normal", "bernoulli",
+           "multinomial", "poisson", "Generator", "float", "float32", "double", "float64", "half", "float16", "long",
+           "int64", "int",
            "int32", "short", "int16", "int8", "uint8", "bool", "get_default_dtype", "set_default_dtype",
            "set_default_device", "get_default_device", "set_default_tensor_type", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled", "inference_mode", "cat", "concat", "concatenate", "stack",

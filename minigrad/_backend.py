@@ -4,7 +4,8 @@ minigrad's ops are written once against the Python array API: ``xp.exp``,
 ``xp.sum(x, axis=..., keepdims=...)``, ``xp.matmul`` ... where ``xp`` is the
 namespace of the arrays at hand.  This module decides which namespace a device
 uses and supplies the few things the array API lacks (scatter-add, moving
-arrays between libraries).
+arrays between libraries, and torch's memory layouts: the strides each op
+gives its output, see "memory layout" below).
 
 Devices:
 
@@ -17,6 +18,7 @@ Devices:
 """
 from __future__ import annotations
 
+import builtins
 import sys
 
 import numpy as np
@@ -32,6 +34,7 @@ def _import_cupy():
             import cupy
             cupy.cuda.runtime.getDeviceCount()   # raises without a driver/GPU
             _cupy = cupy
+            _STRIDED.add(cupy.ndarray)
         except Exception as e:  # ImportError, CUDARuntimeError, ...
             _cupy_error = e
     return _cupy
@@ -188,6 +191,8 @@ def asarray(obj, dev: device = CPU, name: str | None = None, copy: bool = False)
     xp = namespace_for(dev)
     if xp is np:
         if copy:
+            if type(obj) is np.ndarray:      # torch.tensor() of an array keeps its layout (empty_like's rule)
+                return copy_array(obj, name)
             return np.array(obj, dtype=name)
         return np.asarray(obj, dtype=name)
     if not isinstance(obj, (np.ndarray, np.generic, list, tuple, int, float, bool)):
@@ -252,6 +257,33 @@ def broadcast_to(a, shape):
     return array_namespace(a).broadcast_to(a, shape)
 
 
+def expand(a, shape):
+    """torch's expand: a zero-stride view of ``a`` that, unlike ``np.broadcast_to``'s, can be written
+    through (torch writes into the base; in-place ops refuse overlapping targets themselves), with torch's
+    strides (inferExpandGeometry: a new leading dim of size 1 gets the next dim's size * stride)."""
+    if type(a) in _STRIDED:
+        return as_strided(a, shape, expand_strides(a.shape, strides(a), shape))
+    return array_namespace(a).broadcast_to(a, shape)
+
+
+def has_internal_overlap(a) -> bool:
+    """Do two elements of ``a`` share memory (a zero stride over more than one element)?"""
+    strides = getattr(a, "strides", None)
+    return strides is not None and a.size > 0 and any(st == 0 and n > 1 for n, st in zip(a.shape, strides))
+
+
+def memory_overlap(a, b) -> str:
+    """"full" when ``a`` and ``b`` are the same elements in the same memory, "partial" when they share some
+    memory otherwise, "none" else.  As torch, sharing is judged only between dense arrays (row- or
+    column-major without gaps); anything else counts as "none"."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or not np.may_share_memory(a, b):
+        return "none"
+    if a.ctypes.data == b.ctypes.data and a.shape == b.shape and a.strides == b.strides:
+        return "full"
+    dense = (a.flags.c_contiguous or a.flags.f_contiguous) and (b.flags.c_contiguous or b.flags.f_contiguous)
+    return "partial" if dense else "none"
+
+
 def matrix_transpose(a):
     """xp.matrix_transpose; a NumPy matrix's ``.T`` directly (np.matrix_transpose is Python-level code
     that costs ~1.5 us a call, and a training step makes a dozen of them)."""
@@ -264,10 +296,13 @@ def permute_dims(a, dims):
 
 
 def add_into(out, c):
-    """``out + c`` for a fresh ``out`` that ``c`` broadcasts to: NumPy adds in place (no second array)."""
-    if type(out) is np.ndarray and type(c) is np.ndarray and c.dtype == out.dtype and c.ndim <= out.ndim:
-        return np.add(out, c, out=out)
-    return c + out
+    """``out + c`` for a fresh product ``out`` that ``c`` broadcasts to, row-major as torch's addmm output:
+    NumPy adds in place into a row-major ``out`` (no second array), else into a new row-major array (one
+    pass either way: ``out`` comes out transposed when it was computed as (b^T a^T)^T)."""
+    if type(out) is np.ndarray and type(c) is np.ndarray and c.dtype == out.dtype and c.ndim <= out.ndim \
+            and out.size:
+        return np.add(out, c, out=out if _row_major(out) else np.empty(out.shape, out.dtype))
+    return contiguous(c + out)
 
 
 def sum(a, axis=None, keepdims=False, dtype=None):
@@ -352,7 +387,8 @@ def arange(n, like, dtype=None):
 
 
 def is_contiguous(a) -> bool:
-    """Row-major without gaps (NumPy/CuPy strides); the array API has no strides: always True there."""
+    """torch's is_contiguous(): row-major whatever the strides of size-1 dims, and every empty array, which is
+    what NumPy's/CuPy's flag says.  The array API has no strides: always True there."""
     flags = getattr(a, "flags", None)
     return True if flags is None else bool(flags.c_contiguous)
 
@@ -396,14 +432,11 @@ def contiguous_copy(a):
 
 
 def reshapes_without_copy(a, shape) -> bool:
-    """Whether ``a`` can be viewed with ``shape`` (torch's ``view`` rule)."""
-    if is_contiguous(a) or not hasattr(a, "strides"):
+    """Whether ``a`` can be viewed with ``shape`` (torch's ``view`` rule, computeStride); a contiguous
+    array always can.  Without strides (the array API): always."""
+    if type(a) not in _STRIDED or a.flags.c_contiguous:
         return True
-    try:
-        a.reshape(shape, copy=False)
-        return True
-    except ValueError:
-        return False
+    return view_strides(a.shape, strides(a), shape) is not None
 
 
 def scatter_add(target, index, values):
@@ -431,3 +464,595 @@ def random_generator(seed=None):
     """minigrad's random numbers always come from NumPy, so a seed gives the same
     numbers on every device; arrays are then moved to the tensor's device."""
     return np.random.default_rng(seed)
+
+
+# ----------------------------------------------------------- memory layout --
+# torch reports strides in elements, and each op lays out its output by a rule of its own: elementwise ops
+# follow their operands (TensorIterator), clone/to keep the input's layout (empty_like), reductions,
+# softmax, indexing and most others are contiguous.  NumPy agrees for exactly row-major operands and differs
+# elsewhere: the strides of size-1 dims, mixed layouts, reductions, fancy indexing, and the all-zero strides
+# of the empty arrays it allocates.  The helpers below give an op's output torch's layout: a cheap check
+# when the operands are row-major (the common case), torch's rule in Python otherwise, then a view with the
+# right strides when only those of size-1 dims differ, a copy when the order differs.  Arrays without
+# strides (array_api_strict) pass through unchanged.
+
+_STRIDED = {np.ndarray}      # array types with strides (CuPy's joins on import)
+_NUMBERS = (int, float, bool)
+
+
+def has_strides(a) -> bool:
+    """A NumPy or CuPy array (array_api_strict's have no strides)."""
+    return type(a) in _STRIDED
+
+
+def c_strides(shape) -> tuple:
+    """torch's contiguous strides for ``shape`` (a size-0 dim counts as 1, as in torch)."""
+    out, n = [], 1
+    for s in reversed(shape):
+        out.append(n)
+        if s > 1:
+            n *= s
+    return tuple(reversed(out))
+
+
+def strides(a) -> tuple:
+    """A NumPy/CuPy array's strides in elements (torch's ``stride()``).  NumPy allocates empty arrays with
+    all-zero strides; so does torch.tensor() of such an array, but torch's own ops allocate theirs
+    contiguous, and so do the helpers below."""
+    n = a.itemsize
+    return tuple(s // n for s in a.strides)
+
+
+_ROW_MAJOR_BYTES: dict = {}      # (shape, itemsize) -> torch's contiguous strides in bytes
+
+
+def _row_major(a) -> bool:
+    """Are ``a``'s strides exactly torch's contiguous ones (size-1 dims included)?  NumPy's flag decides
+    when no dim has size 0 or 1; else a comparison with strides cached per shape (an op's hot path)."""
+    shape = a.shape
+    if 1 not in shape and 0 not in shape:
+        return a.flags.c_contiguous
+    key = (shape, a.itemsize)
+    st = _ROW_MAJOR_BYTES.get(key)
+    if st is None:
+        if len(_ROW_MAJOR_BYTES) > 4096:
+            _ROW_MAJOR_BYTES.clear()
+        st = _ROW_MAJOR_BYTES[key] = tuple(s * a.itemsize for s in c_strides(shape))
+    return a.strides == st
+
+
+def _is_contiguous(shape, st) -> bool:
+    """torch's is_contiguous(): row-major, ignoring the strides of size-1 dims; every empty tensor is."""
+    if 0 in shape:
+        return True
+    n = 1
+    for s, x in zip(reversed(shape), reversed(st)):
+        if s != 1:
+            if x != n:
+                return False
+            n *= s
+    return True
+
+
+def _is_channels_last(shape, st) -> bool:
+    """torch's is_contiguous(memory_format=torch.channels_last), 4-D only (NHWC order in memory)."""
+    if len(shape) != 4:
+        return False
+    n = 1
+    for d in (1, 3, 2, 0):
+        if shape[d] != 1:
+            if st[d] != n:
+                return False
+            n *= shape[d]
+    return True
+
+
+def _is_dense(shape, st) -> bool:
+    """torch's is_non_overlapping_and_dense() (every contiguous tensor is, the empty ones included)."""
+    if _is_contiguous(shape, st) or _is_channels_last(shape, st):
+        return True
+    if len(shape) == 1:
+        return shape[0] < 2 or st[0] == 1
+    n = 1
+    for d in sorted((d for d in range(len(shape)) if shape[d] >= 2), key=st.__getitem__):
+        if st[d] != n:
+            return False
+        n *= shape[d]
+    return True
+
+
+def _sorted_dims(shape, rows):
+    """TensorIterator's reorder_dimensions: the dims, fastest-moving first, by the strides of each operand
+    in turn (``rows``: one stride tuple per operand, 0 for broadcast dims)."""
+    nd = len(shape)
+    perm = list(range(nd - 1, -1, -1))
+
+    def should_swap(d0, d1):
+        for st in rows:
+            s0, s1 = st[d0], st[d1]
+            if s0 == 0 or s1 == 0:
+                continue
+            if s0 != s1:
+                return 1 if s0 > s1 else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    for i in range(1, nd):
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            c = should_swap(perm[d0], perm[d1])
+            if c > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif c < 0:
+                break
+    return perm
+
+
+def iter_strides(shape, operands) -> tuple:
+    """The strides torch's TensorIterator gives the output of an elementwise op: ``operands`` is a
+    (shape, strides) pair per input, in torch's order, with ((), ()) for a Python number."""
+    shape = tuple(shape)
+    if all(s == shape for s, _ in operands):       # torch's fast setup
+        if all(_is_contiguous(s, st) for s, st in operands):
+            return c_strides(shape)
+        if all(_is_channels_last(s, st) for s, st in operands):
+            return _format_strides(shape, True)
+        first = operands[0][1]
+        if all(st == first and _is_dense(s, st) for s, st in operands):
+            return first
+    nd = len(shape)
+    if nd <= 1:
+        return c_strides(shape)
+    rows = []
+    for s, st in operands:        # broadcast dims (and missing leading dims) get stride 0
+        lead = nd - len(s)
+        rows.append((0,) * lead + tuple(0 if n == 1 and shape[lead + i] != 1 else x
+                                        for i, (n, x) in enumerate(zip(s, st))))
+    perm = _sorted_dims(shape, rows)
+    if perm == list(range(nd - 1, -1, -1)):
+        return c_strides(shape)
+    out, n = [0] * nd, 1
+    for d in perm:
+        out[d] = n
+        n *= shape[d]
+    return tuple(out)
+
+
+def dense_strides(shape, st) -> tuple:
+    """torch's layout for a copy that keeps ``(shape, st)``'s layout (empty_like's preserve_format):
+    the same strides when those are dense, else dense ones in the same order (infer_dense_strides)."""
+    if _is_dense(shape, st):
+        return tuple(st)
+    nd = len(shape)
+    if nd <= 1:
+        return (1,) * nd
+    out, n = [0] * nd, 1
+    for d in _sorted_dims(shape, (st,)):
+        out[d] = n
+        if shape[d] > 1:
+            n *= shape[d]
+    return tuple(out)
+
+
+def view_strides(shape, st, new_shape):
+    """torch's computeStride: the strides of ``new_shape`` viewing a ``(shape, st)`` tensor's memory, or None
+    when no view can (reshape then copies; view raises)."""
+    new_shape = tuple(new_shape)
+    if not shape:
+        return (1,) * len(new_shape)
+    if 0 in shape:                 # no element is out of place: any strides will do
+        return tuple(st) if tuple(shape) == new_shape else c_strides(new_shape)
+    out = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    base = st[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and st[d - 1] != tensor_numel * base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                out[view_d] = view_numel * base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                base = st[d - 1]
+                tensor_numel = view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(out)
+
+
+def _cupy_strided(a, shape, byte_strides):
+    from cupy.lib.stride_tricks import as_strided
+    return as_strided(a, shape, byte_strides)
+
+
+def as_strided(a, shape, st):
+    """A view of ``a``'s memory (from its first element) with ``shape`` and element strides ``st``."""
+    n = a.itemsize
+    bst = tuple(s * n for s in st)
+    if type(a) is np.ndarray:
+        return np.lib.stride_tricks.as_strided(a, shape, bst)
+    return _cupy_strided(a, shape, bst)
+
+
+def _restrided(a, st):
+    """``a`` with element strides ``st`` that address the same elements (they differ only at size-1 dims,
+    or ``a`` is empty): a view, made without as_strided's Python overhead where NumPy allows."""
+    if type(a) is np.ndarray:
+        n = a.itemsize
+        bst = tuple(s * n for s in st)
+        if not a.size:
+            return np.ndarray(a.shape, a.dtype, np.empty(0, a.dtype), 0, bst)
+        if a.flags.c_contiguous or a.flags.f_contiguous:     # the buffer protocol takes these as they are
+            return np.ndarray(a.shape, a.dtype, a, 0, bst)
+    return as_strided(a, a.shape, st)
+
+
+def empty_strided(shape, st, like, dtype=None):
+    """An uninitialised array of ``like``'s dtype (or ``dtype``) and device with ``shape`` and element strides
+    ``st`` (each dim's stride at least that of the dims it encloses, as torch's layouts are)."""
+    xp = array_namespace(like)
+    if dtype is not None:
+        like = xp.empty(0, dtype=dtype)
+    size = 0
+    if 0 not in shape:
+        size = 1
+        for n, s in zip(shape, st):
+            size += (n - 1) * s
+    flat = xp.empty(size, dtype=like.dtype)
+    n = like.itemsize
+    if xp is np:
+        return np.ndarray(tuple(shape), like.dtype, flat, 0, tuple(s * n for s in st))
+    return _cupy_strided(flat, tuple(shape), tuple(s * n for s in st))
+
+
+def expand_strides(shape, st, new_shape) -> tuple:
+    """torch's strides for ``(shape, st)`` expanded to ``new_shape`` (same size or 1 -> anything)."""
+    out = [0] * len(new_shape)
+    lead = len(new_shape) - len(shape)
+    for i in range(len(new_shape) - 1, -1, -1):
+        d = i - lead
+        if d >= 0:
+            n, s = shape[d], st[d]
+        else:                  # a new dim: 0 for a 0-d tensor, else as if it sat on the next one
+            n, s = 1, (new_shape[i + 1] * out[i + 1] if i + 1 < len(new_shape) and shape else 0)
+        out[i] = s if n == new_shape[i] else 0
+    return tuple(out)
+
+
+def view(a, shape):
+    """``a`` viewed with ``shape``, with torch's strides (computeStride); a copy only when no view can
+    (callers check first)."""
+    if type(a) is np.ndarray and a.size and _row_major(a):
+        return a.reshape(shape)          # row-major stays row-major, in both libraries
+    if type(a) not in _STRIDED:
+        return array_namespace(a).reshape(a, shape)
+    st = view_strides(a.shape, strides(a), shape)
+    if st is None:
+        return contiguous(array_namespace(a).reshape(a, shape))
+    return as_strided(a, tuple(shape), st)
+
+
+def unsqueeze(a, shape, dim=None):
+    """``a`` with a size-1 dim inserted at ``dim`` (``shape`` the result's shape) and torch's stride for
+    it: the next dim's size * stride, 1 at the end.  Without ``dim`` the insertion point is the last one
+    that ``shape`` allows; in a run of size-1 dims torch's choice depends on which dim was named."""
+    if type(a) not in _STRIDED or (type(a) is np.ndarray and a.size and _row_major(a)):
+        return array_namespace(a).reshape(a, shape)
+    if dim is None:
+        dim = next(p for p in range(len(shape) - 1, -1, -1) if shape[p] == 1 and shape[:p] + shape[p + 1:] == a.shape)
+    st = strides(a)
+    new = st[dim] * a.shape[dim] if dim < a.ndim else 1
+    return as_strided(a, tuple(shape), st[:dim] + (new,) + st[dim:])
+
+
+def squeeze(a, shape, dims=None):
+    """``a`` without some size-1 dims (``shape`` the result's shape): the other dims keep their strides.
+    Without ``dims`` the dims dropped are the first size-1 ones that ``shape`` allows."""
+    if type(a) not in _STRIDED or (type(a) is np.ndarray and a.size and _row_major(a)):
+        return array_namespace(a).reshape(a, shape)
+    if dims is None:
+        dims = _dropped_dims(a.shape, shape)
+    st = strides(a)
+    return as_strided(a, tuple(shape), tuple(s for d, s in enumerate(st) if d not in dims))
+
+
+def _dropped_dims(old, new):
+    """The size-1 dims of ``old`` that ``new`` lacks: the first ones of each run of size-1 dims."""
+    dropped, d, j = [], 0, 0
+    while d < len(old):
+        if old[d] != 1:
+            d, j = d + 1, j + 1
+            continue
+        e, k = d, j
+        while e < len(old) and old[e] == 1:
+            e += 1
+        while k < len(new) and new[k] == 1:
+            k += 1
+        dropped.extend(range(d, e - (k - j)))
+        d, j = e, k
+    return dropped
+
+
+def basic_index(a, index):
+    """``a[index]`` for an index of ints, slices, None and Ellipsis, with torch's strides: NumPy gives a
+    new (None) dim stride 0, torch the size * stride of the dim that follows it (1 at the end); and a slice
+    of length 0 keeps its stride in NumPy, where torch multiplies it by the step as for any other."""
+    y = a[index]
+    if type(a) not in _STRIDED or (y.size and None not in index):
+        return y
+    st, shape, out, d = strides(a), a.shape, [], 0
+    consumed = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
+    for i in index:
+        if i is None:
+            out.append(shape[d] * st[d] if d < len(shape) else 1)
+        elif i is Ellipsis:
+            k = len(shape) - consumed
+            out.extend(st[d:d + k])
+            d += k
+        elif isinstance(i, slice):
+            out.append(st[d] * (i.step or 1))
+            d += 1
+        else:
+            d += 1
+    return _restrided(y, tuple(out) + st[d:])        # (dims past the index are kept whole)
+
+
+def advanced_index(a, index):
+    """``a[index]`` for an index holding integer or boolean arrays, laid out as torch's ``index``: its
+    TensorIterator runs over ``a`` restrided to the result's shape (0 along the indexed dims) and the
+    index arrays broadcast to it, so the result follows ``a``'s layout in the dims not indexed."""
+    y = a[index]
+    if type(y) not in _STRIDED:
+        return y
+    if y.ndim <= 1:
+        return contiguous(y)
+    st = _index_strides(a, index)
+    return contiguous(y) if st is None or len(st) != y.ndim else laid_out(y, st)
+
+
+def _index_strides(a, index):
+    consumed = builtins.sum(i.ndim if _is_bool_array(i) else 1 for i in index
+                            if i is not None and i is not Ellipsis)
+    basic, found, pos = [], {}, 0      # found: dim of the sliced view -> (shape, strides) of its index
+    for i in index:                    # torch applies slices and None first (views), then the arrays
+        if i is None or i is Ellipsis or isinstance(i, (slice, int)):
+            basic.append(i)
+            pos += 1 if i is None or isinstance(i, slice) else (a.ndim - consumed if i is Ellipsis else 0)
+        elif _is_bool_array(i) and i.ndim == 0:    # torch: unsqueeze, then index with [0] or []
+            basic.append(None)
+            found[pos] = ((1 if bool(i) else 0,), (1,))
+            pos += 1
+        elif _is_bool_array(i):          # a mask: one column of nonzero()'s (count, k) result per dim
+            k, count = i.ndim, int(array_namespace(i).count_nonzero(i))
+            basic.extend([slice(None)] * k)
+            for j in range(k):
+                found[pos + j] = ((count,), (k,))
+            pos += k
+        else:
+            basic.append(slice(None))
+            found[pos] = (tuple(i.shape), strides(i))
+            pos += 1
+    src = basic_index(a, tuple(basic))
+    shape, st = list(src.shape), list(strides(src))
+    b = ()
+    for s, _ in found.values():
+        b = _broadcast(b, s)
+    dims = sorted(found)
+    idx = [(b, s if tuple(sh) == b else expand_strides(sh, s, b)) for sh, s in (found[d] for d in dims)]
+    if dims != list(range(dims[0], dims[0] + len(dims))):    # not adjacent: torch moves them to the front
+        order = dims + [d for d in range(len(shape)) if d not in found]
+        shape, st, before = [shape[d] for d in order], [st[d] for d in order], 0
+    else:
+        before = dims[0]
+    after = len(shape) - before - len(dims)
+    out_shape = tuple(shape[:before]) + b + tuple(shape[before + len(dims):])
+    operands = [(out_shape, tuple(st[:before]) + (0,) * len(b) + tuple(st[before + len(dims):]))]
+    for sh, s in idx:
+        new = (1,) * before + b + (1,) * after
+        operands.append((new, view_strides(sh, s, new)))
+    return iter_strides(out_shape, operands)
+
+
+def _is_bool_array(i) -> bool:
+    return hasattr(i, "dtype") and dtype_name(i.dtype) == "bool"
+
+
+def _broadcast(s1, s2) -> tuple:
+    n = max(len(s1), len(s2))
+    s1, s2 = (1,) * (n - len(s1)) + tuple(s1), (1,) * (n - len(s2)) + tuple(s2)
+    return tuple(y if x == 1 else x for x, y in zip(s1, s2))
+
+
+def _like_channels_last(shape, st) -> bool:
+    """torch's is_strides_like_channels_last (4-D: NHWC, 5-D: NDHWC): what suggest_memory_format reads."""
+    order = {4: (1, 3, 2, 0), 5: (1, 4, 3, 2, 0)}.get(len(shape))
+    if order is None or st[1] == 0:
+        return False
+    low = 0
+    for d in order:
+        if shape[d] == 0 or st[d] < low or (d == 0 and low == st[1]):
+            return False
+        low = st[d] * shape[d] if shape[d] > 1 else st[d]
+    return True
+
+
+def _format_strides(shape, channels_last) -> tuple:
+    """Contiguous strides, or channels-last ones (torch's get_channels_last_strides_2d/3d)."""
+    if not channels_last:
+        return c_strides(shape)
+    out, n = [0] * len(shape), 1
+    for d in ((1, 3, 2, 0) if len(shape) == 4 else (1, 4, 3, 2, 0)):
+        out[d] = n
+        n *= shape[d]
+    return tuple(out)
+
+
+def _cat_format(inputs) -> bool:
+    """torch's cat_compute_output_memory_format: channels-last only when every input suggests it."""
+    return all(len(s) in (4, 5) and _like_channels_last(s, st) for s, st in inputs) and \
+        len({len(s) for s, _ in inputs}) == 1
+
+
+def cat_layout(y, arrays):
+    """``y`` = the concatenation of ``arrays``, laid out as torch's cat: contiguous, or channels-last when
+    every input is laid out so (4-D and 5-D)."""
+    if type(y) not in _STRIDED:
+        return y
+    if any(a.ndim in (4, 5) for a in arrays) and _cat_format([_operand(a) for a in arrays]):
+        return laid_out(y, _format_strides(y.shape, True))
+    return contiguous(y)
+
+
+def stack_layout(y, arrays, dim):
+    """``y`` = ``arrays`` stacked at ``dim``, laid out as torch's stack: a cat along ``dim`` viewed with the
+    new dim split off (or, at the end, a cat of the inputs unsqueezed there)."""
+    if type(y) not in _STRIDED:
+        return y
+    a = arrays[0]
+    if a.ndim + 1 < 4 or not any(x.ndim + 1 in (4, 5) or x.ndim in (4, 5) for x in arrays):
+        return contiguous(y)
+    ops = [_operand(x) for x in arrays]
+    if dim == a.ndim:
+        ops = [(s + (1,), st + (1,)) for s, st in ops]
+        return laid_out(y, _format_strides(y.shape, _cat_format(ops)))
+    cat_shape = a.shape[:dim] + (len(arrays) * a.shape[dim],) + a.shape[dim + 1:]
+    st = view_strides(cat_shape, _format_strides(cat_shape, _cat_format(ops)), y.shape)
+    return laid_out(y, st if st is not None else c_strides(y.shape))
+
+
+def folded_mT(y):
+    """A contiguous product ``y`` that torch computes as the transpose ``(b^T a^T)^T`` then makes contiguous:
+    ``.contiguous()`` keeps the transposed strides when torch counts them contiguous already (an empty result,
+    or a size-1 dim among the last two)."""
+    if type(y) not in _STRIDED or y.ndim < 2:
+        return y
+    st = c_strides(y.shape[:-2] + (y.shape[-1], y.shape[-2]))
+    st = st[:-2] + (st[-1], st[-2])
+    return laid_out(y, st) if _is_contiguous(y.shape, st) else y
+
+
+def is_row_major(a) -> bool:
+    """Are ``a``'s strides exactly torch's contiguous ones?  (Always, without strides.)"""
+    return type(a) not in _STRIDED or _row_major(a)
+
+
+def laid_out(y, st):
+    """``y``'s values with element strides ``st``: a view when they address the same elements (only
+    size-1 dims, or an empty array, differ), else a copy."""
+    if y.strides == tuple(s * y.itemsize for s in st):
+        return y
+    if not y.size or all(n == 1 or a == s * y.itemsize for n, a, s in zip(y.shape, y.strides, st)):
+        return _restrided(y, st)
+    out = empty_strided(y.shape, st, y)
+    out[...] = y
+    return out
+
+
+def _operand(x):
+    return (x.shape, strides(x)) if hasattr(x, "shape") else ((), ())
+
+
+def elementwise(y, *operands):
+    """``y``, computed elementwise from ``operands`` (arrays or Python numbers, in torch's argument order),
+    laid out as torch's TensorIterator lays out the output."""
+    if type(y) not in _STRIDED:
+        return y                 # a NumPy scalar (0-d result), or no strides
+    return laid_out(y, iter_strides(y.shape, [_operand(x) for x in operands]))
+
+
+_ndarray = np.ndarray
+
+
+def unary(y, a):
+    """``y`` = f(``a``) elementwise (NumPy's fresh result), in torch's layout.
+
+    The hot path reads only what is cheap: a non-empty 1-d result has stride 1 in both libraries; and when
+    the operand has the result's shape (its size, for an operand that broadcasts to it) and strides, with no
+    dim of size 0 or 1 (whose strides the two libraries pick apart), it is dense and alone decides torch's
+    order, so torch's output has its strides, as NumPy's does.  Else: a contiguous ``a`` gives torch a
+    row-major output, and NumPy's usually is."""
+    if type(y) is _ndarray:
+        s = y.shape
+        if len(s) == 1:
+            if s[0]:
+                return y
+        elif type(a) is _ndarray and 1 not in s and 0 not in s and a.strides == y.strides and a.size == y.size:
+            return y
+        if type(a) is _ndarray and a.flags.c_contiguous and _row_major(y):
+            return y
+    return elementwise(y, a)
+
+
+def binary(y, a, b):
+    """``y`` = f(``a``, ``b``) elementwise (either may be a Python number), in torch's layout.  The hot
+    path is unary's, with ``a``, the first operand, deciding (torch sorts dims by the first operand's
+    strides).  Else: contiguous operands of one shape give a row-major output in torch (NumPy's usually is);
+    exactly row-major ones of different shapes, or with a number, too (and NumPy's then is)."""
+    if type(y) is not _ndarray:
+        return elementwise(y, a, b)
+    s = y.shape
+    if len(s) == 1:
+        if s[0]:
+            return y
+    elif type(a) is _ndarray and 1 not in s and 0 not in s and a.strides == y.strides and a.size == y.size:
+        return y
+    ta, tb = type(a), type(b)
+    if ta is _ndarray:
+        if tb is _ndarray:
+            if a.shape == b.shape:
+                if a.flags.c_contiguous and b.flags.c_contiguous and _row_major(y):
+                    return y
+            elif y.size and _row_major(a) and _row_major(b):
+                return y
+        elif tb in _NUMBERS and y.size and _row_major(a):
+            return y
+    elif ta in _NUMBERS and tb is _ndarray and y.size and _row_major(b):
+        return y
+    return elementwise(y, a, b)
+
+
+def contiguous(y):
+    """``y`` with torch's contiguous strides (reductions, softmax, indexing, matmul... allocate so)."""
+    if type(y) is _ndarray:
+        s = y.shape
+        if 1 not in s and 0 not in s:          # (_row_major's first case, inline: the hot path)
+            if y.flags.c_contiguous:
+                return y
+        elif _row_major(y):
+            return y
+    elif type(y) not in _STRIDED:
+        return y
+    return laid_out(y, c_strides(y.shape))
+
+
+def preserve(y, a):
+    """``y``, a copy of (or computed from) ``a`` alone, laid out as torch's clone()/to() lay out their
+    result: ``a``'s strides when those are dense, else dense strides in ``a``'s order."""
+    if type(y) not in _STRIDED:
+        return y
+    if type(a) is np.ndarray and _row_major(a):
+        return contiguous(y)
+    return laid_out(y, dense_strides(a.shape, strides(a)))
+
+
+def copy(a):
+    """A copy of ``a`` laid out as torch's clone() lays it out."""
+    if type(a) not in _STRIDED:
+        return array_namespace(a).asarray(a, copy=True)
+    return copy_array(a)
+
+
+def copy_array(a, name=None):
+    """A copy of a NumPy/CuPy array (converted to the dtype named ``name``), laid out as torch's clone() and
+    to() lay out theirs: ``a``'s strides when those are dense, else dense ones in ``a``'s order."""
+    dtype = a.dtype if name is None else np.dtype(name)
+    if type(a) is np.ndarray and a.size and _row_major(a):
+        return np.array(a, dtype=dtype)      # (NumPy copies a row-major array row-major)
+    out = empty_strided(a.shape, dense_strides(a.shape, strides(a)), a, dtype)
+    out[...] = a
+    return out

@@ -180,12 +180,21 @@ def _like(t, dtype, device):
     return dtype or t.dtype, device or t.device
 
 
+def _like(out, input):
+    """torch's *_like keep a dense input's layout (memory_format=torch.preserve_format)."""
+    if out.device == input.device:
+        out._data = _backend.preserve(out._data, input._data)      # (a fresh tensor: nothing else holds it)
+    return out
+
+
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return _like(zeros(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                       requires_grad=requires_grad), input)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return ones(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+    return _like(ones(input.shape, dtype=dtype or input.dtype, device=device or input.device,
+                      requires_grad=requires_grad), input)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -193,54 +202,200 @@ def empty_like(input, dtype=None, device=None, requires_grad=False, memory_forma
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    return _like(full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
+                      requires_grad=requires_grad), input)
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+# ------------------------------------------------------------------- random --
+# Each makes an empty tensor and fills it the way torch does (``empty(size).uniform_()`` ...), so the draws
+# come from torch's CPU stream in torch's order: see _random.py.
+
+def _empty_for(size, dtype, device):
+    """A tensor to draw into; its memory is only allocated (host side) for the dtype and shape checks."""
     name, dev = _resolve(dtype, device)
-    return _finish(_random.uniform_array(_new_shape(size), 0.0, 1.0, _dtype.from_name(name), dev, generator),
-                   requires_grad)
+    return Tensor._make(np.empty(_new_shape(size), name) if dev.type == "cpu" else
+                        _backend.asarray(np.empty(_new_shape(size), name), dev))
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    name, dev = _resolve(dtype, device)
-    return _finish(_random.normal_array(_new_shape(size), 0.0, 1.0, _dtype.from_name(name), dev, generator),
-                   requires_grad)
+def _random_result(t, requires_grad):
+    if requires_grad:
+        _check_float_for_grad(t.dtype, constructor=True)
+        t._requires_grad = True
+    return t
 
 
-def randint(low=0, high=None, size=None, *, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+         pin_memory=False):
+    t = _random.uniform_(_empty_for(size, dtype, device), 0.0, 1.0, generator, fresh=True)
+    return _random_result(t, requires_grad)
+
+
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False):
+    t = _random.normal_(_empty_for(size, dtype, device), 0.0, 1.0, generator, fresh=True)
+    return _random_result(t, requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+            requires_grad=False):
+    single = high is None or (size is None and isinstance(high, (tuple, list)))
     if high is None:
         low, high = 0, low
     elif size is None and isinstance(high, (tuple, list)):     # randint(high, size)
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint() missing required argument 'size'")
+    if single and (isinstance(high, bool) or not isinstance(high, numbers.Integral)):
+        raise TypeError(f"randint(): argument 'high' (position 1) must be int, not {type(high).__name__}")
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in (low, high)):
+        raise TypeError(f"randint() received an invalid combination of arguments - got ({type(low).__name__}, "
+                        f"{type(high).__name__}, {type(size).__name__}), but expected one of:\n * (int high, tuple "
+                        "of ints size)\n * (int low, int high, tuple of ints size)")
+    t = _empty_for((size,), dtype or _dtype.int64, device)
+    t = _random.random_(t, int(low), int(high), generator=generator, fresh=True)
+    return _random_result(t, requires_grad)
+
+
+def rand_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
+    return randint(low, high, input.shape, generator=generator, dtype=dtype or input.dtype,
+                   device=device or input.device, requires_grad=requires_grad)
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+             pin_memory=False):
+    """A random permutation of ``0 .. n - 1``: torch's Fisher-Yates shuffle on its CPU stream."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
+    n = int(n)
+    if n < 0:
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+    dtype = dtype or _dtype.int64
+    if dtype is _dtype.bool_:
+        raise NotImplementedError('"randperm" not implemented for \'Bool\'')
+    limit = {"float16": 2 ** 11 + 1, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1}.get(dtype.name)
+    if limit is not None and n > limit:
+        raise RuntimeError(f"n cannot be greater than 2^{limit.bit_length() - 1}+1 for "
+                           f"{_random._dtype_title(dtype)} type.")
+    if dtype.name in _random._INT_RANGE and n - 1 > _random._INT_RANGE[dtype.name][1]:
+        raise RuntimeError(f"value cannot be converted to type {_random._CPP_INT_NAME[dtype.name]} without "
+                           "overflow")
+    gen = _random._gen(generator, device if device is not None else _default_device)
+    perm = _random.randperm(gen, n).astype(dtype.name)
     dev = _backend.as_device(device if device is not None else _default_device)
-    shape = _new_shape((size,))
-    if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    return _finish(_random.integers_array(shape, low, high, dtype or _dtype.int64, dev, generator),
-                   requires_grad)
+    return _random_result(Tensor._make(_backend.asarray(perm, dev)), requires_grad)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False):
-    return rand(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None, device=None,
+           pin_memory=False, requires_grad=False):
+    """``normal(mean, std)`` with tensors or numbers (torch: a standard normal, then ``* std + mean``), or
+    ``normal(mean, std, size)`` with numbers (``empty(size).normal_(mean, std)``)."""
+    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if not mt and not st:
+        if not isinstance(size, (tuple, list)):
+            got = ", ".join(type(a).__name__ for a in (mean, std) + (() if size is None else (size,)))
+            raise TypeError(f"normal() received an invalid combination of arguments - got ({got}), but expected "
+                            "one of:\n * (Tensor mean, Tensor std)\n * (Tensor mean, float std)\n"
+                            " * (float mean, Tensor std)\n * (float mean, float std, tuple of ints size)")
+        if not std >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        t = _random.normal_(_empty_for((size,), dtype, device), mean, std, generator, fresh=True)
+        return _random_result(t, requires_grad)
+    from .autograd.grad_mode import no_grad
+    with no_grad():
+        if st and std.numel() and not bool((std >= 0).all()):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        if not st and not std >= 0.0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        like = mean if mt else std
+        if mt and st:
+            try:
+                shape = tuple(np.broadcast_shapes(tuple(mean.shape), tuple(std.shape)))
+            except ValueError:
+                mean.detach() + std.detach()          # raises torch's "The size of tensor a ..." error
+                raise
+        else:
+            shape = tuple(like.shape)
+        out_t = Tensor._make(_backend.asarray(np.empty(shape, like.dtype.name), like.device))
+        if mt and not st:                             # torch: normal(0, std) then + mean
+            return _random.normal_(out_t, 0.0, std, generator).add_(mean)
+        _random.normal_(out_t, 0.0, 1.0, generator)
+        if not mt:                                    # torch adds mean as a 0-d tensor of the output's dtype
+            return out_t.mul_(std).add_(full((), mean, dtype=out_t.dtype, device=out_t.device))
+        return out_t.mul_(std).add_(mean)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False):
-    return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 draws with probabilities ``input`` (or the number ``p``), in input's dtype."""
+    t = Tensor._make(_backend.asarray(np.empty(tuple(input.shape), input.dtype.name), input.device))
+    return _random.bernoulli_(t, input if p is None else p, generator)
 
 
-def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
-    return randint(low, high, input.shape, dtype=dtype or input.dtype, device=device or input.device)
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Indices drawn from the rows of ``input`` (weights), as torch's CPU kernel draws them."""
+    if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
+        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                        f"{type(num_samples).__name__}")
+    if not 0 < input.ndim <= 2:
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
+                           f"{_random._dtype_title(input.dtype)}")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    cats = input.shape[-1]
+    if not replacement and num_samples > cats:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if cats > 2 ** 24:
+        raise RuntimeError("number of categories cannot exceed 2^24")
+    host = _backend.to_numpy(input._data)
+    probs = host.reshape(-1, cats) if input.ndim == 2 else host.reshape(1, cats)
+    with np.errstate(invalid="ignore"):
+        if not replacement or num_samples == 1:
+            if probs.size and not (np.max(probs) < np.inf and np.min(probs) >= 0):
+                raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+            if (probs.sum(axis=1) == 0).any():
+                raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        else:
+            if not (probs >= 0).all():
+                raise RuntimeError("invalid multinomial distribution (encountering probability entry < 0)")
+            if not np.isfinite(probs).all():
+                raise RuntimeError("invalid multinomial distribution (encountering probability entry = infinity "
+                                   "or NaN)")
+    gen = _random._gen(generator, input.device)
+    if not replacement or num_samples == 1:
+        # torch draws the exponentials into empty_like(input): input's memory order when it is dense
+        data = input._data
+        perm = _random._order(data) if _random._dense(data) else None
+        q = _random._arrange(_random.exponential(gen, probs.size, 1.0).astype(probs.dtype), tuple(input.shape),
+                             perm).reshape(probs.shape)
+        idx = _random.multinomial_from_exponentials(probs, q, num_samples)
+    else:
+        idx = _random.multinomial(gen, probs, num_samples, replacement)
+    idx = idx.reshape((num_samples,) if input.ndim == 1 else (probs.shape[0], num_samples))
+    return Tensor._make(_backend.asarray(idx, input.device))
 
 
-def randperm(n, generator=None, dtype=None, device=None):
-    _new_shape((n,))
-    dev = _backend.as_device(device if device is not None else _default_device)
-    perm = _random.permutation(n, generator).astype((dtype or _dtype.int64).name)
-    return Tensor._make(_backend.asarray(perm, dev))
+def poisson(input, generator=None):
+    """Poisson draws with rates ``input`` (torch's CPU sampler, in input's dtype)."""
+    host = _backend.to_numpy(input._data).astype(np.float64)
+    if host.size and not (host >= 0).all():
+        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+    gen = _random._gen(generator, input.device)
+    values = _random.poisson(gen, np.ascontiguousarray(host))
+    return Tensor._make(_backend.asarray(values.reshape(host.shape).astype(input.dtype.name), input.device))
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):

@@ -31,29 +31,31 @@ def _xp(a):
 # promotion rules); Python numbers stay Python numbers.
 
 class Add(Op):
-    """y = a + b;  dy/da = 1,  dy/db = 1"""
+    """y = a + alpha b;  dy/da = 1,  dy/db = alpha"""
     node_name = "AddBackward0"
 
     @staticmethod
-    def forward(ctx, a, b):
-        return a + b
+    def forward(ctx, a, b, *, alpha=1):
+        ctx.alpha = alpha
+        return _backend.binary(a + b if alpha == 1 else a + alpha * b, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        return g, g
+        return g, (g if ctx.alpha == 1 else g * ctx.alpha)
 
 
 class Sub(Op):
-    """y = a - b;  dy/da = 1,  dy/db = -1"""
+    """y = a - alpha b;  dy/da = 1,  dy/db = -alpha"""
     node_name = "SubBackward0"
 
     @staticmethod
-    def forward(ctx, a, b):
-        return a - b
+    def forward(ctx, a, b, *, alpha=1):
+        ctx.alpha = alpha
+        return _backend.binary(a - b if alpha == 1 else a - alpha * b, a, b)
 
     @staticmethod
     def backward(ctx, g):
-        return g, -g
+        return g, (-g if ctx.alpha == 1 else g * -ctx.alpha)
 
 
 class Rsub(Op):
@@ -62,7 +64,7 @@ class Rsub(Op):
 
     @staticmethod
     def forward(ctx, a, *, c):
-        return c - a
+        return _backend.binary(c - a, c, a)
 
     @staticmethod
     def backward(ctx, g):
@@ -72,11 +74,12 @@ class Rsub(Op):
 class Mul(Op):
     """y = a * b;  dy/da = b,  dy/db = a"""
     node_name = "MulBackward0"
+    saved_for = ((1,), (0,))        # a only for b's gradient, b only for a's
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        return _backend.binary(a * b, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -90,11 +93,12 @@ class Mul(Op):
 class Div(Op):
     """y = a / b;  dy/da = 1/b,  dy/db = -a/b^2"""
     node_name = "DivBackward0"
+    saved_for = ((1,), (0, 1))
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        return _backend.binary(a / b, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -111,7 +115,7 @@ class Reciprocal(Op):
 
     @staticmethod
     def forward(ctx, a):
-        y = 1 / a
+        y = _backend.unary(1 / a, a)
         ctx.save_for_backward(y)
         return y
 
@@ -129,7 +133,7 @@ class PowScalar(Op):
     def forward(ctx, a, *, exponent):
         ctx.save_for_backward(a)
         ctx.exponent = exponent
-        return a ** exponent
+        return _backend.unary(a ** exponent, a)
 
     @staticmethod
     def backward(ctx, g):
@@ -143,10 +147,11 @@ class PowScalar(Op):
 class Pow(Op):
     """y = a^b;  dy/da = b a^(b-1),  dy/db = y ln a  (0 where a == 0 and b >= 0, as torch)"""
     node_name = "PowBackward1"
+    saved_for = ((0, 1), (0, 1), (1,))
 
     @staticmethod
     def forward(ctx, a, b):
-        y = a ** b
+        y = _backend.binary(a ** b, a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -168,14 +173,14 @@ class RPow(Op):
 
     @staticmethod
     def forward(ctx, a, *, base):
-        y = base ** a
-        ctx.save_for_backward(y)
+        y = _backend.contiguous(base ** a)       # torch allocates pow(number, tensor)'s output contiguous
+        ctx.save_for_backward(a, y)      # torch saves the exponent too (and checks its version)
         ctx.base = base
         return y
 
     @staticmethod
     def backward(ctx, g):
-        y, = ctx.saved_tensors
+        _, y = ctx.saved_tensors
         if ctx.base == 0:
             return g * 0
         return g * y * math.log(ctx.base)
@@ -188,12 +193,12 @@ class Maximum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _xp(a).maximum(a, b)
+        return _backend.binary(_xp(a).maximum(a, b), a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _split_by_winner(g, a > b, a == b)
+        return _split_by_winner(g, a > b, a < b, a == b)
 
 
 class Minimum(Op):
@@ -203,20 +208,20 @@ class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _xp(a).minimum(a, b)
+        return _backend.binary(_xp(a).minimum(a, b), a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _split_by_winner(g, a < b, a == b)
+        return _split_by_winner(g, a < b, a > b, a == b)
 
 
-def _split_by_winner(g, a_wins, tie):
+def _split_by_winner(g, a_wins, b_wins, tie):
+    """torch's rule: half to each on a tie, nothing to the loser; a comparison with NaN has no loser, so both
+    get the whole gradient there."""
     xp = namespace(g)
-    half = g / 2
-    ga = xp.where(a_wins, g, xp.where(tie, half, 0.0))
-    gb = xp.where(a_wins, 0.0, xp.where(tie, half, g))
-    return ga, gb
+    shared = xp.where(tie, g / 2, g)
+    return xp.where(b_wins, 0.0, shared), xp.where(a_wins, 0.0, shared)
 
 
 # ======================================================== elementwise unary ==
@@ -227,7 +232,7 @@ class Neg(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return -a
+        return _backend.unary(-a, a)
 
     @staticmethod
     def backward(ctx, g):
@@ -240,7 +245,7 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, a):
-        y = _xp(a).exp(a)
+        y = _backend.unary(_xp(a).exp(a), a)
         ctx.save_for_backward(y)
         return y
 
@@ -257,7 +262,7 @@ class Log(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _xp(a).log(a)
+        return _backend.unary(_xp(a).log(a), a)
 
     @staticmethod
     def backward(ctx, g):
@@ -271,7 +276,7 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, a):
-        y = _xp(a).sqrt(a)
+        y = _backend.unary(_xp(a).sqrt(a), a)
         ctx.save_for_backward(y)
         return y
 
@@ -293,7 +298,7 @@ class Abs(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return _xp(a).abs(a)
+        return _backend.unary(_xp(a).abs(a), a)
 
     @staticmethod
     def backward(ctx, g):
@@ -311,7 +316,7 @@ class Sigmoid(Op):
         # torch's formula.  e^-a overflows to inf for a < -88 (float32), and 1/(1+inf) is the right 0;
         # splitting by sign instead costs an np.where, 2.5x the time of the whole formula
         with np.errstate(over="ignore"):
-            y = 1 / (1 + xp.exp(-a))
+            y = _backend.unary(1 / (1 + xp.exp(-a)), a)
         ctx.save_for_backward(y)
         return y
 
@@ -327,7 +332,7 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, a):
-        y = _xp(a).tanh(a)
+        y = _backend.unary(_xp(a).tanh(a), a)
         ctx.save_for_backward(y)
         return y
 
@@ -343,14 +348,33 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        y = _xp(a).maximum(a, 0)
+        y = _backend.unary(_xp(a).maximum(a, 0), a)
         ctx.save_for_backward(y)
         return y
 
     @staticmethod
     def backward(ctx, g):
         y, = ctx.saved_tensors
-        return _backend.zero_where(y <= 0, g, namespace(g))     # nan passes the gradient, as torch's threshold_backward
+        if _is_tensor(g):        # as an op of its own, whose output requires grad when y does (torch)
+            return ThresholdBackward.apply(g, y)
+        return _backend.zero_where(y <= 0, g)     # nan passes the gradient, as torch's threshold_backward
+
+
+class ThresholdBackward(Op):
+    """y = g where r > 0 else 0 (relu's gradient);  dy/dg = the same mask,  dy/dr = 0"""
+    node_name = "ThresholdBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, r):
+        ctx.save_for_backward(r)
+        return _backend.zero_where(r <= 0, g)
+
+    @staticmethod
+    def backward(ctx, gg):
+        r, = ctx.saved_tensors
+        need_g, need_r = ctx.needs_input_grad
+        dg = (ThresholdBackward.apply(gg, r) if _is_tensor(gg) else _backend.zero_where(r <= 0, gg)) if need_g else None
+        return dg, (namespace(gg).zeros_like(r) if need_r else None)
 
 
 class LeakyRelu(Op):
@@ -361,12 +385,35 @@ class LeakyRelu(Op):
     def forward(ctx, a, *, negative_slope):
         ctx.save_for_backward(a)
         ctx.slope = negative_slope
-        return _xp(a).where(a > 0, a, a * negative_slope)
+        return _backend.unary(_xp(a).where(a > 0, a, a * negative_slope), a)
 
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
+        if _is_tensor(g):        # as an op of its own, whose output requires grad when a does (torch)
+            return LeakyReluBackward.apply(g, a, negative_slope=ctx.slope)
         return namespace(g).where(a > 0, g, g * ctx.slope)
+
+
+class LeakyReluBackward(Op):
+    """y = g where a > 0 else s*g (leaky relu's gradient);  dy/dg = 1 or s,  dy/da = 0"""
+    node_name = "LeakyReluBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, g, a, *, negative_slope):
+        ctx.save_for_backward(a)
+        ctx.slope = negative_slope
+        return _xp(g).where(a > 0, g, g * negative_slope)
+
+    @staticmethod
+    def backward(ctx, gg):
+        a, = ctx.saved_tensors
+        need_g, need_a = ctx.needs_input_grad
+        dg = None
+        if need_g:
+            dg = LeakyReluBackward.apply(gg, a, negative_slope=ctx.slope) if _is_tensor(gg) else \
+                _xp(gg).where(a > 0, gg, gg * ctx.slope)
+        return dg, (namespace(gg).zeros_like(a) if need_a else None)
 
 
 class Clamp(Op):
@@ -377,7 +424,7 @@ class Clamp(Op):
     def forward(ctx, a, *, min=None, max=None):
         ctx.save_for_backward(a)
         ctx.lo, ctx.hi = min, max
-        return _xp(a).clip(a, min, max)
+        return _backend.unary(_xp(a).clip(a, min, max), a)
 
     @staticmethod
     def backward(ctx, g):
@@ -397,7 +444,7 @@ class Where(Op):
     @staticmethod
     def forward(ctx, a, b, *, condition):
         ctx.save_for_backward(condition)
-        return _xp(condition).where(condition, a, b)
+        return _backend.elementwise(_xp(condition).where(condition, a, b), condition, a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -413,7 +460,7 @@ class Floor(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return getattr(_xp(a), ctx._fn._fn_name)(a)
+        return _backend.unary(getattr(_xp(a), ctx._fn._fn_name)(a), a)
 
     @staticmethod
     def backward(ctx, g):
@@ -439,12 +486,12 @@ class Sign(Floor):
 
     @staticmethod
     def forward(ctx, a):
-        return _torch_sign(_xp(a), a)
+        return _backend.unary(_torch_sign(_xp(a), a), a)
 
 
 class Fill(Op):
-    """y = a constant (fill_, zero_);  dy/da = 0"""
-    node_name = "FillBackward0"
+    """y = a constant (fill_ with a number);  dy/da = 0"""
+    node_name = "FillBackward2"
 
     @staticmethod
     def forward(ctx, a, *, value):
@@ -455,6 +502,40 @@ class Fill(Op):
         return namespace(g).zeros_like(g)
 
 
+class Zero(Fill):
+    node_name = "ZeroBackward0"
+
+
+class FillTensor(Op):
+    """y = a filled with the 0-d tensor v (fill_ with a tensor);  dy/da = 0,  dy/dv = sum g"""
+    node_name = "FillBackward3"
+
+    @staticmethod
+    def forward(ctx, a, v):
+        return _backend.contiguous_copy(_xp(a).broadcast_to(v, a.shape))
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_v = ctx.needs_input_grad
+        xp = namespace(g)
+        return (xp.zeros_like(g) if need_a else None), (xp.sum(g) if need_v else None)
+
+
+class Copy(Op):
+    """y = b broadcast to a's shape (a.copy_(b));  dy/da = 0,  dy/db = 1 (summed back to b's shape)"""
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _backend.contiguous_copy(_xp(a).broadcast_to(b, a.shape)) if b.shape != a.shape else \
+            _xp(a).asarray(b, copy=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        return (namespace(g).zeros_like(g) if need_a else None), (g if need_b else None)
+
+
 class Cast(Op):
     """y = a converted to another floating dtype;  dy/da = 1 (cast back)"""
     node_name = "ToCopyBackward0"
@@ -462,7 +543,7 @@ class Cast(Op):
     @staticmethod
     def forward(ctx, a, *, dtype):
         ctx.in_dtype = a.dtype
-        return _xp(a).astype(a, dtype)
+        return _backend.preserve(_xp(a).astype(a, dtype), a)     # torch's to() keeps a's layout
 
     @staticmethod
     def backward(ctx, g):
@@ -475,7 +556,7 @@ class Clone(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return _xp(a).asarray(a, copy=True)
+        return _backend.copy(a)          # laid out as a is, as torch's clone()
 
     @staticmethod
     def backward(ctx, g):
@@ -488,7 +569,7 @@ class Contiguous(Op):
 
     @staticmethod
     def forward(ctx, a):
-        return _backend.contiguous_copy(a)
+        return _backend.contiguous(_backend.contiguous_copy(a))
 
     @staticmethod
     def backward(ctx, g):
@@ -524,7 +605,7 @@ class Sum(Op):
     @staticmethod
     def forward(ctx, a, *, dim=None, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
-        return _backend.sum(a, axis=ctx.axes, keepdims=keepdim, dtype=dtype)
+        return _backend.contiguous(_backend.sum(a, axis=ctx.axes, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -553,7 +634,7 @@ class Mean(Op):
     def forward(ctx, a, *, dim=None, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
         ctx.n = math.prod(a.shape[i] for i in ctx.axes)
-        return _divide_by(_xp(a).sum(a, axis=ctx.axes, keepdims=keepdim), ctx.n)
+        return _backend.contiguous(_divide_by(_xp(a).sum(a, axis=ctx.axes, keepdims=keepdim), ctx.n))
 
     @staticmethod
     def backward(ctx, g):
@@ -579,7 +660,7 @@ class Prod(Op):
     @staticmethod
     def forward(ctx, a, *, dim=None, keepdim=False):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
-        y = _xp(a).prod(a, axis=ctx.axes, keepdims=keepdim)
+        y = _backend.contiguous(_xp(a).prod(a, axis=ctx.axes, keepdims=keepdim))
         ctx.save_for_backward(a, y)
         return y
 
@@ -613,7 +694,7 @@ class Var(Op):
         ctx.dof = math.prod(a.shape[i] for i in ctx.axes) - correction
         _warn_dof("var", ctx.dof)
         ctx.save_for_backward(a)
-        return _wide_var(xp, a, ctx.axes, keepdim, ctx.dof)
+        return _backend.contiguous(_wide_var(xp, a, ctx.axes, keepdim, ctx.dof))
 
     @staticmethod
     def backward(ctx, g):
@@ -655,7 +736,7 @@ class Std(Op):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
         ctx.dof = math.prod(a.shape[i] for i in ctx.axes) - correction      # as in Var
         _warn_dof("std", ctx.dof)
-        y = _wide_var(xp, a, ctx.axes, keepdim, ctx.dof, root=True)
+        y = _backend.contiguous(_wide_var(xp, a, ctx.axes, keepdim, ctx.dof, root=True))
         ctx.save_for_backward(a, y)
         return y
 
@@ -676,7 +757,7 @@ class Norm(Op):
     def forward(ctx, a, *, dim=None, keepdim=False):
         xp = _xp(a)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
-        y = xp.sqrt(xp.sum(a * a, axis=ctx.axes, keepdims=keepdim))
+        y = _backend.contiguous(xp.sqrt(xp.sum(a * a, axis=ctx.axes, keepdims=keepdim)))
         ctx.save_for_backward(a, y)
         return y
 
@@ -690,6 +771,20 @@ class Norm(Op):
         return _expand_back(scale, ctx.shape, ctx.axes, ctx.keepdim) * a
 
 
+class NormZero(Op):
+    """y = the number of non-zeros over dims (the "0-norm");  dy/da = 0 (recorded, as torch's)"""
+    node_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim=None, keepdim=False):
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        return _xp(a).astype(_backend.sum(a != 0, axis=ctx.axes, keepdims=keepdim), a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * 0
+
+
 class Amax(Op):
     """y = max over dims;  dy/da = 1 at the maxima, split evenly between ties (torch's amax/max())"""
     node_name = "AmaxBackward0"
@@ -700,7 +795,7 @@ class Amax(Op):
     def forward(ctx, a, *, dim=None, keepdim=False):
         xp = _xp(a)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
-        y = getattr(xp, ctx._fn._reduce)(a, axis=ctx.axes, keepdims=keepdim)
+        y = _backend.contiguous(getattr(xp, ctx._fn._reduce)(a, axis=ctx.axes, keepdims=keepdim))
         ctx.save_for_backward(a, y)
         return y
 
@@ -751,7 +846,8 @@ class MaxDim(Op):
         ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
         if not keepdim or not a.ndim:
             values, idx = xp.squeeze(values, axis=axis), xp.squeeze(idx, axis=axis)
-        idx = xp.astype(idx, _backend.backend_dtype(xp, "int64"))
+        values = _backend.contiguous(values)
+        idx = _backend.contiguous(xp.astype(idx, _backend.backend_dtype(xp, "int64")))
         ctx.mark_non_differentiable(idx)
         return values, idx
 
@@ -779,23 +875,43 @@ class Reshape(Op):
     @staticmethod
     def forward(ctx, a, *, shape):
         ctx.shape = a.shape
-        return _xp(a).reshape(a, shape)
+        return _backend.view(a, shape)       # torch's strides (computeStride); callers check a view exists
 
     @staticmethod
     def backward(ctx, g):
         return namespace(g).reshape(g, ctx.shape)
 
 
+class UnsafeView(Reshape):
+    """y = a (a fresh contiguous copy) with a new shape: the second half of a reshape that had to copy"""
+    node_name = "UnsafeViewBackward0"
+
+
 class Unsqueeze(Reshape):
     node_name = "UnsqueezeBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, shape, dim=None):
+        ctx.shape = a.shape
+        return _backend.unsqueeze(a, shape, dim)     # torch's stride for the new dim
 
 
 class Squeeze(Reshape):
     node_name = "SqueezeBackward1"
 
+    @staticmethod
+    def forward(ctx, a, *, shape, dims=None):
+        ctx.shape = a.shape
+        return _backend.squeeze(a, shape, dims)      # the other dims keep their strides
+
 
 class SqueezeAll(Reshape):
     node_name = "SqueezeBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, shape):
+        ctx.shape = a.shape
+        return _backend.squeeze(a, shape, tuple(d for d, n in enumerate(a.shape) if n == 1))
 
 
 class Permute(Op):
@@ -826,7 +942,7 @@ class Expand(Op):
 
     @staticmethod
     def forward(ctx, a, *, shape):
-        return _xp(a).broadcast_to(a, shape)
+        return _backend.expand(a, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -840,10 +956,15 @@ class Index(Op):
     @staticmethod
     def forward(ctx, a, *, index, basic):
         ctx.shape, ctx.index, ctx.basic = a.shape, index, basic
-        return a[index]
+        if not basic:        # torch saves the indices (and frees them after backward)
+            ctx.save_for_backward(*[i for i in index if hasattr(i, "shape")])
+            return _backend.advanced_index(a, index)
+        return _backend.basic_index(a, index)
 
     @staticmethod
     def backward(ctx, g):
+        if not ctx.basic:
+            ctx.saved_tensors       # the version checks, and torch's error once freed
         if _is_tensor(g):
             return IndexAddToZeros.apply(g, index=ctx.index, shape=ctx.shape, basic=ctx.basic)
         return index_add_to_zeros(g, ctx.index, ctx.shape, ctx.basic)
@@ -851,6 +972,41 @@ class Index(Op):
 
 class Select(Index):
     node_name = "SelectBackward0"
+
+
+class SliceUnsqueeze(Index):      # a basic index whose last step is a None
+    node_name = "UnsqueezeBackward0"
+
+
+class SliceAlias(Index):          # a basic index that selects everything
+    node_name = "AliasBackward0"
+
+
+class IndexSelect(Index):
+    node_name = "IndexSelectBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, index, basic):
+        # row-major, empty results included, as torch's index_select and gather (indexing follows a's layout)
+        return _backend.contiguous(Index.forward(ctx, a, index=index, basic=basic))
+
+
+class Gather(Index):
+    node_name = "GatherBackward0"
+    forward = staticmethod(IndexSelect.forward)
+
+
+class Alias(Op):
+    """y = a, as a view (``a[...]``);  dy/da = 1"""
+    node_name = "AliasBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a[...]
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
 
 
 class Slice(Index):
@@ -889,7 +1045,7 @@ def index_add_to_zeros(g, index, shape, basic):
 
 class IndexPut(Op):
     """y = a with y[index] = v;  dy/da = g with index zeroed,  dy/dv = g[index] (summed to v's shape)"""
-    node_name = "CopySlices"
+    node_name = "IndexPutBackward0"
 
     @staticmethod
     def forward(ctx, a, v, *, index):
@@ -925,7 +1081,7 @@ class Cat(Op):
         xp = _xp(kept[0])
         ctx.axis = dim
         ctx.sizes = [a.shape[dim] if a.shape != (0,) or a is kept[0] else None for a in arrays]
-        return xp.concat(kept, axis=dim)
+        return _backend.cat_layout(xp.concat(kept, axis=dim), arrays)
 
     @staticmethod
     def backward(ctx, g):
@@ -939,6 +1095,53 @@ class Cat(Op):
         return tuple(out)
 
 
+class Split(Op):
+    """(y_1, ..., y_k) = consecutive slices of a along dim, views of a;  dy/da = the gradients concatenated"""
+    node_name = "SplitBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim, sizes):
+        ctx.dim = dim
+        return tuple(a[index] for index in split_indices(dim, sizes))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        if _is_tensor(grads[0]):
+            from ._tensor import cat
+            return cat(list(grads), ctx.dim)
+        return _xp(grads[0]).concat(grads, axis=ctx.dim)
+
+
+class SplitWithSizes(Split):
+    node_name = "SplitWithSizesBackward0"
+
+
+def split_indices(dim, sizes):
+    """The basic index of each piece of a split."""
+    out, start = [], 0
+    for n in sizes:
+        out.append((slice(None),) * dim + (slice(start, start + n), Ellipsis))
+        start += n
+    return out
+
+
+class Unbind(Op):
+    """(y_1, ..., y_n) = a[..., i, ...] along dim, views of a;  dy/da = the gradients stacked"""
+    node_name = "UnbindBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim):
+        ctx.dim = dim
+        return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        if _is_tensor(grads[0]):
+            from ._tensor import stack
+            return stack(list(grads), ctx.dim)
+        return _xp(grads[0]).stack(grads, axis=ctx.dim)
+
+
 class Stack(Op):
     """y = arrays stacked along a new dim;  dy/da_i = g[..., i, ...]"""
     node_name = "StackBackward0"
@@ -946,7 +1149,7 @@ class Stack(Op):
     @staticmethod
     def forward(ctx, *arrays, dim):
         ctx.axis = dim % (arrays[0].ndim + 1)
-        return _xp(arrays[0]).stack(arrays, axis=ctx.axis)
+        return _backend.stack_layout(_xp(arrays[0]).stack(arrays, axis=ctx.axis), arrays, ctx.axis)
 
     @staticmethod
     def backward(ctx, g):
@@ -972,12 +1175,12 @@ def _mT(xp, x):
     return xp.matrix_transpose(x) if _is_tensor(x) else _backend.matrix_transpose(x)
 
 
-def _matmul_for(operand, xp, x, y):
+def _matmul_for(transposed, xp, x, y):
     """x @ y laid out like ``operand``: for an operand stored transposed (a weight used as ``W.t()``)
     it is computed as (y^T @ x^T)^T.  Gradients: as torch's mm backward, so the gradient reaching ``W``
     is row-major and is kept without a transposing copy.  Forward: OpenBLAS runs a (64, 784) batch
     times a transposed (784, 200) weight ~25% slower than the same product taken the other way round."""
-    if _backend.is_transposed(operand):
+    if transposed:
         return _mT(xp, _matmul(xp, _mT(xp, y), _mT(xp, x)))
     return _matmul(xp, x, y)
 
@@ -985,29 +1188,36 @@ def _matmul_for(operand, xp, x, y):
 class Matmul(Op):
     """y = a @ b (1-D, 2-D or batched);  dy/da = g @ b^T,  dy/db = a^T @ g"""
     node_name = "MmBackward0"
+    saved_for = ((1,), (0,))        # a only for b's gradient, b only for a's
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, *, folded_mT=False):
         ctx.save_for_backward(a, b)
-        return _xp(a).matmul(a, b)
+        ctx.shapes = (a.shape, b.shape)
+        ctx.transposed = (_backend.is_transposed(a), _backend.is_transposed(b))
+        y = _backend.contiguous(_xp(a).matmul(a, b))      # torch's products are contiguous
+        return _backend.folded_mT(y) if folded_mT else y
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         xp = namespace(g)
         need_a, need_b = ctx.needs_input_grad
+        a_shape, b_shape = ctx.shapes
         # A 1-D operand acts as a row (a) or column (b) matrix; view g as that matrix product's output.
-        a2 = xp.reshape(a, (1,) + tuple(a.shape)) if a.ndim == 1 else a
-        b2 = xp.reshape(b, tuple(b.shape) + (1,)) if b.ndim == 1 else b
-        batch = _broadcast_shape(tuple(a2.shape[:-2]), tuple(b2.shape[:-2]))
-        g2 = xp.reshape(g, batch + (a2.shape[-2], b2.shape[-1]))
+        a2_shape = (1,) + a_shape if len(a_shape) == 1 else a_shape
+        b2_shape = b_shape + (1,) if len(b_shape) == 1 else b_shape
+        batch = _broadcast_shape(a2_shape[:-2], b2_shape[:-2])
+        g2 = xp.reshape(g, batch + (a2_shape[-2], b2_shape[-1]))
         ga = gb = None
         if need_a:
-            ga = _matmul_for(a, xp, g2, _mT(xp, b2))    # batch + (n, k); the engine sums the batch
-            ga = ga[..., 0, :] if a.ndim == 1 else ga
+            b2 = xp.reshape(b, b2_shape) if len(b_shape) == 1 else b
+            ga = _matmul_for(ctx.transposed[0], xp, g2, _mT(xp, b2))    # batch + (n, k); the engine sums the batch
+            ga = ga[..., 0, :] if len(a_shape) == 1 else ga
         if need_b:
-            gb = _matmul_for(b, xp, _mT(xp, a2), g2)    # batch + (k, m)
-            gb = gb[..., 0] if b.ndim == 1 else gb
+            a2 = xp.reshape(a, a2_shape) if len(a_shape) == 1 else a
+            gb = _matmul_for(ctx.transposed[1], xp, _mT(xp, a2), g2)    # batch + (k, m)
+            gb = gb[..., 0] if len(b_shape) == 1 else gb
         return ga, gb
 
 
@@ -1041,18 +1251,20 @@ class VecMat(Matmul):
 class Addmm(Op):
     """y = c + a @ b (nn.Linear on 2-D input);  dy/dc = 1,  dy/da = g @ b^T,  dy/db = a^T @ g"""
     node_name = "AddmmBackward0"
+    saved_for = ((2,), (1,))        # a only for b's gradient, b only for a's
 
     @staticmethod
     def forward(ctx, c, a, b):
         ctx.save_for_backward(a, b)
+        ctx.transposed = (_backend.is_transposed(a), _backend.is_transposed(b))
         # for W.t(): (W @ a^T)^T, faster with OpenBLAS; c broadcasts to the product (its callers check)
-        return _backend.add_into(_matmul_for(b, _xp(a), a, b), c)
+        return _backend.add_into(_matmul_for(ctx.transposed[1], _xp(a), a, b), c)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         xp = namespace(g)
         _, need_a, need_b = ctx.needs_input_grad
-        ga = _matmul_for(a, xp, g, _mT(xp, b)) if need_a else None
-        gb = _matmul_for(b, xp, _mT(xp, a), g) if need_b else None
+        ga = _matmul_for(ctx.transposed[0], xp, g, _mT(xp, b)) if need_a else None
+        gb = _matmul_for(ctx.transposed[1], xp, _mT(xp, a), g) if need_b else None
         return g, ga, gb

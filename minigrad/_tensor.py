@@ -13,12 +13,13 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import sys
 import warnings
 import weakref
 
 import numpy as np
 
-from . import _backend, _dtype, _ops
+from . import _backend, _dtype, _ops, _views
 from .autograd import engine, function
 from .autograd.function import AccumulateGrad, RemovableHandle, _Version
 from .autograd.grad_mode import is_grad_enabled, no_grad
@@ -97,6 +98,13 @@ class Size(tuple):
         return Size(r) if isinstance(i, slice) else r
 
 
+def _requires_grad_leaf_error(value):
+    if value:
+        return "you can only change requires_grad flags of leaf variables."
+    return ("you can only change requires_grad flags of leaf variables. If you want to use a computed variable "
+            "in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+
+
 def _check_float_for_grad(dt, constructor=False):
     if not dt.is_floating_point:
         if constructor:
@@ -106,13 +114,15 @@ def _check_float_for_grad(dt, constructor=False):
 
 class Tensor:
     # Set on every tensor: slots.  Rarely set: class-level defaults, overridden per instance.
-    __slots__ = ("_data", "_requires_grad", "grad_fn", "_output_nr", "_grad", "_vcounter",
+    __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vcounter",
                  "__weakref__", "__dict__")
     _retains_grad = False
     _hooks = None            # leaf tensor hooks {key: fn}
     _post_acc_hooks = None
     _grad_acc = None         # this leaf's AccumulateGrad node (which refers back only weakly)
-    _base = None             # the tensor this one is a view of
+    _base = None             # the tensor whose memory this view shares (never itself a view): see _views.py
+    _view_info = None            # how the view was made from _base (_views.ViewInfo)
+    _attr_version = 0        # a view's version when its grad_fn was last set
 
     # NumPy defers to Tensor's reflected operators (ndarray * Tensor -> Tensor.__rmul__)
     __array_priority__ = 1000
@@ -131,7 +141,7 @@ class Tensor:
     def _init(self, data, grad_fn=None, output_nr=0, version=None):
         self._data = data
         self._requires_grad = False
-        self.grad_fn = grad_fn
+        self._grad_fn = grad_fn
         self._output_nr = output_nr
         self._grad = None
         self._vcounter = version
@@ -144,7 +154,7 @@ class Tensor:
         t = object.__new__(cls)
         t._data = data
         t._requires_grad = False
-        t.grad_fn = grad_fn
+        t._grad_fn = grad_fn
         t._output_nr = output_nr
         t._grad = None
         t._vcounter = version
@@ -197,24 +207,35 @@ class Tensor:
         return self.dtype.itemsize
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf).  A view's is regenerated from its base's
+        history after an in-place write to their memory (``_views.view_grad_fn``)."""
+        if self._base is None or self._attr_version == self._vcounter.value:
+            return self._grad_fn
+        return _views.view_grad_fn(self)
+
+    @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
     @property
     def requires_grad(self) -> bool:
-        return self._requires_grad or self.grad_fn is not None
+        if self._requires_grad or self._grad_fn is not None:
+            return True
+        base = self._base            # a view requires grad when its base does, as in torch
+        return base is not None and base.requires_grad
 
     @requires_grad.setter
     def requires_grad(self, value):
-        if self.grad_fn is not None:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a computed "
-                "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
+        if self._grad_fn is not None:          # (torch reads the node as it is: no view regeneration here)
+            raise RuntimeError(_requires_grad_leaf_error(value))
         if value:
             _check_float_for_grad(self.dtype)
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad=True):
+        if self._grad_fn is not None and requires_grad:
+            return self                        # torch: asking a non-leaf to require grad is a no-op
         self.requires_grad = requires_grad
         return self
 
@@ -235,12 +256,16 @@ class Tensor:
         return self._version_counter.value
 
     @property
+    def output_nr(self) -> int:
+        return self._output_nr if self.grad_fn is not None else 0
+
+    @property
     def retains_grad(self) -> bool:
         return self._retains_grad
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad:
+        if self._grad_fn is not None and not self._retains_grad:
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
                 "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
@@ -280,7 +305,11 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else _backend.asarray(value, self.device)
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        if self.requires_grad and not value.dtype.is_floating_point:
+            raise RuntimeError("data set to a tensor that requires gradients must be floating point or complex dtype")
+        self._data = value._data         # nodes that saved this tensor see the new data in backward, as torch's
 
     @property
     def T(self):
@@ -296,8 +325,9 @@ class Tensor:
 
     def _edge(self):
         """This tensor's place in the graph: (its grad_fn, output_nr), or its leaf accumulator."""
-        if self.grad_fn is not None:
-            return self.grad_fn, self._output_nr
+        fn = self._grad_fn if self._base is None else self.grad_fn
+        if fn is not None:
+            return fn, self._output_nr
         acc = self._grad_acc
         if acc is None:
             acc = self._grad_acc = AccumulateGrad(self)
@@ -446,9 +476,13 @@ class Tensor:
         return t
 
     def detach_(self):
-        if self._base is not None and self._base.requires_grad:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
-        self.grad_fn, self._requires_grad = None, False
+        if self._base is not None:
+            raise RuntimeError(
+                "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel (DDP) "
+                "for training, and gradient_as_bucket_view is set as True, gradients are views of DDP buckets, and "
+                "hence detach_() cannot be called on these gradients. To fix this error, please refer to the "
+                "Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+        self._grad_fn, self._requires_grad, self._output_nr = None, False, 0
         return self
 
     def clone(self, memory_format=None):
@@ -458,7 +492,23 @@ class Tensor:
         return self if self.is_contiguous() else _ops.Contiguous.apply(self)
 
     def is_contiguous(self, memory_format=None):
+        """torch's rule: row-major, whatever the strides of size-1 dims; an empty tensor always is."""
         return _backend.is_contiguous(self._data)
+
+    def stride(self, dim=None):
+        """The strides in elements, as torch lays the tensor out (a tuple; one int for ``dim``)."""
+        data = self._data
+        if not _backend.has_strides(data):
+            raise RuntimeError(f"Tensors on the '{self.device.type}' device do not have strides: array_api_strict "
+                               "arrays expose no memory layout")
+        st = _backend.strides(data)
+        if dim is None:
+            return st
+        if not isinstance(dim, numbers.Integral):
+            raise TypeError(f"stride(): argument 'dim' (position 1) must be int, not {type(dim).__name__}")
+        if not st:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return st[self._dim(dim)]
 
     def retain_grad(self):
         if not self.requires_grad:
@@ -484,7 +534,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
-        if create_graph or inputs is not None:
+        if create_graph or inputs is not None or not (gradient is None or isinstance(gradient, Tensor)):
             from .autograd import backward
             backward(self, gradient, retain_graph, create_graph, inputs=inputs)
         else:   # the common case, without autograd.backward's argument juggling
@@ -649,13 +699,23 @@ class Tensor:
         if not (type(alpha) is int and alpha == 1):
             if self._check_alpha(other, alpha) is _dtype.bool_:       # bool + alpha * bool stays bool
                 return self | (other & bool(alpha))
+            if isinstance(other, Tensor):       # one AddBackward0 node that keeps alpha, as torch's
+                return self._binary_alpha(_ops.Add, other, alpha)
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other, alpha=1):
         if not (type(alpha) is int and alpha == 1):
             self._check_bool_sub(other)          # before alpha's checks, as torch (other * alpha hides a bool)
             self._check_alpha(other, alpha)
+            if isinstance(other, Tensor):
+                return self._binary_alpha(_ops.Sub, other, alpha)
         return self - (other * alpha if alpha != 1 else other)
+
+    def _binary_alpha(self, op, other, alpha):
+        if self._data.shape != other._data.shape:
+            _broadcast_shapes(self._data.shape, other._data.shape)
+        a, b = _promote(self, other, True)
+        return op.apply(a, b, alpha=alpha)
 
     def mul(self, other):
         return self * other
@@ -820,7 +880,7 @@ class Tensor:
     def square(self):
         if self.dtype is _dtype.bool_:          # torch: bool ** 2 is int64
             return self.long() * self.long()
-        return self * self
+        return self ** 2                        # torch's square is pow(x, 2): one node, PowBackward0
 
     def sign(self):
         if self.dtype is _dtype.bool_:
@@ -988,8 +1048,8 @@ class Tensor:
         if p in (math.inf, -math.inf):          # max / min of |x| (the power formula would give x^0 = 1)
             a = self.abs()
             return (a.amax if p > 0 else a.amin)(() if dim is None else dim, keepdim=keepdim)
-        if p == 0:                               # the number of non-zeros (no gradient, as torch)
-            return (self != 0).sum(dim, keepdim=keepdim).to(self.dtype)
+        if p == 0:                               # the number of non-zeros (a zero gradient, as torch)
+            return _ops.NormZero.apply(self, dim=self._dims(dim), keepdim=keepdim)
         if p not in ("fro", 2, 2.0):
             return (self.abs() ** p).sum(dim, keepdim=keepdim) ** (1.0 / p)
         return _ops.Norm.apply(self, dim=self._dims(dim), keepdim=keepdim)
@@ -1062,11 +1122,10 @@ class Tensor:
         return self._arg("argmin", dim, keepdim)
 
     # ================================================================ shape ==
-    def _view_of(self, out):
-        """Mark ``out`` as a view: shares memory and version counter with self."""
-        out._version_counter = self._version_counter
-        out._base = self if self._base is None else self._base
-        return out
+    def _view(self, op, **kwargs):
+        """``op(self, **kwargs)`` as a view of self: it shares self's memory and version counter, and
+        records how it was made (see _views.py)."""
+        return _views.make_view(self, op.apply(self, **kwargs), (op, kwargs))
 
     def view(self, *shape):
         """Like reshape, but never copies: torch's error when the memory layout does not allow it."""
@@ -1074,17 +1133,22 @@ class Tensor:
         if not _backend.reshapes_without_copy(self._data, target):
             raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
                                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
-        return self.reshape(target)
+        return self._view(_ops.Reshape, shape=target)
 
     def reshape(self, *shape):
+        """A view when the memory layout allows one (torch's rule), else a contiguous copy that is no view:
+        its own memory and version counter, and torch's UnsafeViewBackward0 over CloneBackward0."""
         shape = _shape_arg(shape)
         shape = _infer_shape(shape, self.numel(), self.shape)
-        return self._view_of(_ops.Reshape.apply(self, shape=shape))
+        if _backend.reshapes_without_copy(self._data, shape):
+            return self._view(_ops.Reshape, shape=shape)
+        return _ops.UnsafeView.apply(_ops.Contiguous.apply(self), shape=shape)
 
     def view_as(self, other):
-        return self.reshape(other.shape)
+        return self.view(other.shape)
 
-    reshape_as = view_as
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
         if not self.ndim:
@@ -1115,16 +1179,16 @@ class Tensor:
     def unsqueeze(self, dim):
         d = self._dim(dim, self.ndim + 1)
         shape = self.shape[:d] + (1,) + self.shape[d:]
-        return self._view_of(_ops.Unsqueeze.apply(self, shape=shape))
+        return self._view(_ops.Unsqueeze, shape=shape)
 
     def squeeze(self, dim=None):
         if dim is None:
             shape = tuple(n for n in self.shape if n != 1)
-            return self._view_of(_ops.SqueezeAll.apply(self, shape=shape))
+            return self._view(_ops.SqueezeAll, shape=shape)
         dims = self._dims(dim)
         dims = dims if isinstance(dims, tuple) else (dims,)
         shape = tuple(n for i, n in enumerate(self.shape) if not (i in dims and n == 1))
-        return self._view_of(_ops.Squeeze.apply(self, shape=shape))
+        return self._view(_ops.Squeeze, shape=shape)
 
     def permute(self, *dims):
         dims = _shape_arg(dims)
@@ -1139,23 +1203,21 @@ class Tensor:
                 raise RuntimeError("permute(): duplicate dims are not allowed.")
             wrapped.append(d)
         dims = tuple(wrapped)
-        return self._view_of(_ops.Permute.apply(self, dims=dims))
+        return self._view(_ops.Permute, dims=dims)
 
     def transpose(self, dim0, dim1):
         d0, d1 = self._dim(dim0), self._dim(dim1)
         dims = list(range(self.ndim))
         if dims:
             dims[d0], dims[d1] = dims[d1], dims[d0]
-        return self._view_of(_ops.Transpose.apply(self, dims=tuple(dims)))
+        return self._view(_ops.Transpose, dims=tuple(dims))
 
     swapaxes = transpose
 
     def t(self):
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-        if self.ndim < 2:
-            return self
-        return self._view_of(_ops.T.apply(self, dims=(1, 0)))
+        return self._view(_ops.T, dims=(1, 0) if self.ndim == 2 else tuple(range(self.ndim)))
 
     def expand(self, *sizes):
         sizes = _shape_arg(sizes)
@@ -1178,12 +1240,10 @@ class Tensor:
                                    f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
                                    f"{list(self.shape)}")
             shape.append(n)
-        shape = tuple(shape)
-        if shape == self._data.shape:
-            return self
-        return self._view_of(_ops.Expand.apply(self, shape=shape))
+        return self._view(_ops.Expand, shape=tuple(shape))     # a new view even for the same shape, as torch
 
     def expand_as(self, other):
+        _tensor_arg("expand_as", other, position=1)
         return self.expand(other.shape)
 
     def repeat(self, *sizes):
@@ -1194,11 +1254,16 @@ class Tensor:
         if min(sizes, default=0) < 0:       # torch's error names the result's shape
             _new_shape(tuple(n * k for n, k in zip((1,) * (len(sizes) - self.ndim) + self.shape, sizes)))
         out = self.reshape((1,) * (len(sizes) - self.ndim) + tuple(self.shape))
+        copied = False
         for d, n in enumerate(sizes):
             if n == 0:           # (cat of no tensors is an error)
                 out = out[(slice(None),) * d + (slice(0, 0),)]
             elif n != 1:
                 out = cat([out] * n, d)
+                copied = True
+        # torch always returns a new row-major tensor: never a view of self, nor channels-last as a cat can be
+        if not copied or 0 in sizes or not _backend.is_row_major(out._data):
+            out = _ops.Contiguous.apply(out)
         return out
 
     def chunk(self, chunks, dim=0):
@@ -1230,14 +1295,27 @@ class Tensor:
                                        f"got split_sizes={sizes}")
                 raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                                    f"size at dimension {dim}), but got split_sizes={sizes}")
-        out, start = [], 0
-        for s in sizes:
-            out.append(self[(slice(None),) * d + (slice(start, start + s),)])
-            start += s
-        return tuple(out)
+        op = _ops.Split if isinstance(size, int) else _ops.SplitWithSizes
+        return self._multi_view(op.apply(self, dim=d, sizes=sizes), _ops.split_indices(d, sizes))
+
+    def unbind(self, dim=0):
+        if not self.ndim:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        d = self._dim(dim)
+        n = self.shape[d]
+        return self._multi_view(_ops.Unbind.apply(self, dim=d), [(slice(None),) * d + (i, Ellipsis) for i in range(n)])
+
+    def _multi_view(self, outs, indices):
+        """The outputs of one multi-output view op (split, unbind) as views of self: torch forbids writing
+        into them in place."""
+        return tuple(_views.make_view(self, o, (_ops.Select, {"index": index, "basic": True}), multi_output=True)
+                     for o, index in zip(outs, indices))
 
     # ============================================================= indexing ==
     def __getitem__(self, index):
+        if index is Ellipsis or (type(index) is tuple and len(index) == 1 and index[0] is Ellipsis):
+            return self._view(_ops.Alias)      # torch's x[...] is an alias of x
+        raw = index
         index, kind = _normalize_index(index, self)
         if kind == "advanced" and any(type(i) is int for i in index):
             # torch selects with the integers first, then applies the array indices; NumPy would
@@ -1249,42 +1327,73 @@ class Tensor:
                 elif i is not None:
                     first.extend([slice(None)] * _dims_consumed(i))
             selected = self[tuple(first)]
-            return selected[tuple(i for i in index if type(i) is not int)]
+            return _track_index_tensors(selected[tuple(i for i in index if type(i) is not int)], raw)
         if kind != "advanced":
-            op = _ops.Select if kind == "select" else _ops.Slice
-            return self._view_of(op.apply(self, index=index, basic=True))
+            return self._view(_basic_index_op(raw, index, self.shape), index=index, basic=True)
         try:
-            return _ops.Index.apply(self, index=index, basic=False)
+            return _track_index_tensors(_ops.Index.apply(self, index=index, basic=False), raw)
         except IndexError:
             _advanced_index_error(index, self.shape)     # torch's wording for NumPy's error
             raise
 
     def __setitem__(self, index, value):
+        if not isinstance(value, (Tensor, np.ndarray) + _SCALAR_TYPES):
+            raise TypeError(f"can't assign a {type(value).__name__} to a {self.type()}")
+        raw_index = index
         index, kind = _normalize_index(index, self)
         vt = isinstance(value, Tensor)
         if vt and value.device != self.device:
             _device_mismatch(self, value)
         if is_grad_enabled() and (self.requires_grad or (vt and value.requires_grad)):
-            if self.grad_fn is None and self._requires_grad:    # self[index] is a view of this leaf
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place operation.")
-            v = value.to(self.dtype) if vt else value
-            self._inplace_with_history(lambda old: _ops.IndexPut.apply(old, v, index=index))
+            if kind != "advanced":        # torch: a view of self, then copy_ into it (the base gets CopySlices)
+                target = self if _whole(index, self.shape) else self[raw_index]
+                if not vt:
+                    value = Tensor._make(_backend.asarray(value, self.device, self.dtype.name))
+                if value.shape == target.shape:
+                    target.copy_(value)
+                elif not value.ndim:
+                    target.fill_(value)
+                else:
+                    target.copy_(value.expand(target.shape))
+                return
+            def index_put(old):        # (its checks come after the autograd ones, as torch orders them)
+                if vt:
+                    _check_index_put(self, index, value)
+                return _ops.IndexPut.apply(old, value, index=index)
+            self._inplace_with_history(index_put, overlap_ok=True)
             return
         xp = _backend.array_namespace(self._data)
         data = value._data if vt else value
         if vt and data.dtype != self._data.dtype:
             data = xp.astype(data, self._data.dtype)
-        if vt:
-            target = self._data[index].shape
-            if data.shape != target:
-                value.expand(*target)        # torch's "The expanded size of the tensor ..." error
+        if kind != "advanced":
+            target = self._data[index]
+            if vt and data.shape != target.shape:
+                value.expand(*target.shape)        # torch's "The expanded size of the tensor ..." error
+            if _backend.has_internal_overlap(target):
+                raise RuntimeError(_views.OVERLAP_ERROR)
+            if vt:
+                v, lead = value._data, target.ndim - value.ndim
+                if lead > 0 and target.shape == (1,) * lead + v.shape:
+                    v = v.reshape(target.shape)     # torch expands a value with leading size-1 dims this way
+                if _backend.memory_overlap(target, v) == "partial":
+                    raise RuntimeError(_views.PARTIAL_OVERLAP_ERROR)
+        elif vt:
+            _check_index_put(self, index, value)
         try:
             self._data[index] = data
         except IndexError:
             _advanced_index_error(index, self.shape)
             raise
         self._version_counter.value += 1
+
+    def select(self, dim, index):
+        d = self._dim(dim)
+        n = self.shape[d]
+        if not -n <= index < n:
+            raise IndexError(f"select(): index {index} out of range for tensor of size {list(self.shape)} at "
+                             f"dimension {d}")
+        return self[(slice(None),) * d + (index,)]
 
     def index_select(self, dim, index):
         d = self._dim(dim)
@@ -1307,7 +1416,9 @@ class Tensor:
             raise IndexError("index out of range in self")
         if not self.ndim:
             return self.reshape(1)[index.reshape(1)].reshape(())
-        return self[(slice(None),) * d + (index.reshape(-1) if not index.ndim else index,)]   # a 0-d index keeps dim
+        idx = index.reshape(-1) if not index.ndim else index            # a 0-d index keeps its dim
+        return _track_versions(_ops.IndexSelect.apply(self, index=(slice(None),) * d + (idx._data, Ellipsis),
+                                                      basic=False), (index,))
 
     def gather(self, dim, index):
         d = self._dim(dim)
@@ -1331,7 +1442,9 @@ class Tensor:
             bad = host[(host < 0) | (host >= n)][0]
             raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {n}")
         grids = np.meshgrid(*[np.arange(k) for k in idx.shape], indexing="ij")
-        out = src[tuple(idx._data if i == d else grids[i] for i in range(src.ndim))]
+        norm, _ = _normalize_index(tuple(idx._data if i == d else grids[i] for i in range(src.ndim)), src)
+        out = _ops.Gather.apply(src, index=norm, basic=False)
+        out = _track_versions(out, (self, index))      # torch's gather saves its input and index
         return out if src is self else out.reshape(index.shape)
 
     def where(self, condition, other):
@@ -1354,64 +1467,67 @@ class Tensor:
         elif not self.dtype.is_floating_point:     # the value is converted to the tensor's dtype, as torch
             value = Tensor._make(_backend.asarray(value, self.device).astype(_backend.backend_dtype(
                 _backend.array_namespace(self._data), self.dtype.name)))
-        return where(mask, value, self)
+        out = where(mask, value, self)
+        out._data = _backend.contiguous(out._data)     # torch's masked_fill is row-major (a fresh tensor)
+        return out
 
     # ============================================================= in place ==
-    def _check_inplace(self):
-        if is_grad_enabled():
-            if self.grad_fn is None and self._requires_grad:
-                raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-            base = self._base
-            if base is not None and base.grad_fn is None and base._requires_grad:
-                raise RuntimeError(
-                    "a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    def _check_overlap(self, others=()):
+        """torch refuses to write where two elements share memory, or into memory an input partly shares
+        (an input that is exactly the written-to elements is fine, as for element-wise ops)."""
+        d = self._data
+        if type(d) is np.ndarray and d.base is None:     # owns its memory (the common case: nothing to check
+            for o in others:                              # unless an input is a view: two arrays that own
+                if isinstance(o, Tensor) and getattr(o._data, "base", 0) is not None:    # their memory share none)
+                    break
+            else:
+                return
+        if _backend.has_internal_overlap(d):
+            raise RuntimeError(_views.OVERLAP_ERROR)
+        for o in others:
+            if isinstance(o, Tensor) and _backend.memory_overlap(d, o._data) == "partial":
+                raise RuntimeError(_views.PARTIAL_OVERLAP_ERROR)
 
-    def _inplace_with_history(self, compute):
-        """An in-place op that must be recorded: compute out of place from a snapshot of self,
-        write the values back into self's memory and take over the result's history."""
-        self._check_inplace()
-        if self._base is not None and self._base.requires_grad:
-            raise NotImplementedError(
-                "minigrad: in-place operations on a view of a tensor that requires grad are not supported "
-                "(torch rewrites the base's history); apply the operation out of place")
+    def _inplace_with_history(self, compute, overlap_ok=False, others=()):
+        """An in-place op that must be recorded: compute out of place from a snapshot of self, write the
+        values back into self's memory, and rewrite the history (self's, or its base's for a view)."""
+        _views.check_inplace(self)
+        if not overlap_ok:
+            self._check_overlap(others)
         old = Tensor._make(_copy(self._data), self.grad_fn, self._output_nr)
-        old._requires_grad = self._requires_grad
-        if self.grad_fn is None and self._requires_grad:
-            old = self
         result = compute(old)
+        self._store(result)
+        _views.rebase_history(self, result)
+        node = result._grad_fn
+        if node is not None and node._saved:   # a saved output is now self: track self's memory and version
+            node._saved = [(self._data, self._version_counter, self._version_counter.value, src, leaf)
+                           if isinstance(src, int) and src == result._output_nr else (v, c, ver, src, leaf)
+                           for v, c, ver, src, leaf in node._saved]
+        return self
+
+    def _store(self, result):
+        """Write ``result``'s values into self's memory (version + 1), with torch's shape and dtype checks."""
         if result._data.shape != self._data.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
         _check_castable(result.dtype, self.dtype)
-        self._data[...] = result._data
+        data = result._data
+        if data.dtype != self._data.dtype:
+            data = _backend.array_namespace(data).astype(data, self._data.dtype)
+        self._data[...] = data
         self._version_counter.value += 1
-        self.grad_fn, self._output_nr = result.grad_fn, result._output_nr
-        node = self.grad_fn
-        if node is not None and node._saved:   # a saved output is now self: track self's memory and version
-            node._saved = [(self._data, self._version_counter, self._version_counter.value, src)
-                           if isinstance(src, int) and src == self._output_nr else (v, c, ver, src)
-                           for v, c, ver, src in node._saved]
-        return self
 
-    def _inplace(self, compute, *others):
+    def _inplace(self, compute, *others, overlap_ok=False):
         """Run ``compute(self)`` and store its values in self's memory (same object, version + 1)."""
-        self._check_inplace()
         record = is_grad_enabled() and (self.requires_grad or any(isinstance(o, Tensor) and o.requires_grad
                                                                   for o in others))
         if record:
-            return self._inplace_with_history(compute)
+            return self._inplace_with_history(compute, overlap_ok, others)
+        if not overlap_ok:
+            self._check_overlap(others)
         with no_grad():
             result = compute(self)
-        if result._data.shape != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
-                               f"{list(result.shape)}")
-        _check_castable(result.dtype, self.dtype)
-        xp = _backend.array_namespace(self._data)
-        data = result._data
-        if data.dtype != self._data.dtype:
-            data = xp.astype(data, self._data.dtype)
-        self._data[...] = data
-        self._version_counter.value += 1
+        self._store(result)
         return self
 
     def _inplace_ufunc(self, ufunc, other):
@@ -1433,7 +1549,7 @@ class Tensor:
             return None
         if self.requires_grad and is_grad_enabled():
             return None                       # recorded, or torch's leaf error: the general route
-        self._check_inplace()
+        self._check_overlap((other,))
         ufunc(d, o, out=d)
         self._version_counter.value += 1
         return self
@@ -1492,47 +1608,71 @@ class Tensor:
         return self.div_(other)
 
     def zero_(self):
-        return self.fill_(0)
+        return self._fill(0, _ops.Zero)
 
     def fill_(self, value):
+        return self._fill(value, _ops.Fill)
+
+    def _fill(self, value, op):
+        # (filling is idempotent: torch allows it on a tensor whose elements share memory)
         if isinstance(value, Tensor):
             if value.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value.ndim} dimensions.")
-            return self.copy_(value.expand(self.shape))
+            return self._inplace(lambda s: _ops.FillTensor.apply(s, value.to(s.dtype)), value)
         d = self._data
         if type(d) is np.ndarray and d.dtype.kind == "f" and type(value) in (float, int) \
                 and not (self.requires_grad and is_grad_enabled()):
-            self._check_inplace()             # nothing to record (zeroing a .grad): fill the memory itself
-            d.fill(value)
+            d.fill(value)                     # nothing to record (zeroing a .grad): fill the memory itself
             self._version_counter.value += 1
             return self
-        return self._inplace(lambda s: _ops.Fill.apply(s, value=value))
+        return self._inplace(lambda s: op.apply(s, value=value), overlap_ok=True)
 
     def copy_(self, src, non_blocking=False):
-        if not isinstance(src, Tensor):
-            src = Tensor._make(_backend.asarray(src, self.device))
+        _tensor_arg("copy_", src, position=1)
         src = src.to(self.device)
 
-        def copied(s):     # a new tensor with src's values in self's shape and dtype
-            return src.to(s.dtype).expand(s.shape).clone()
-        return self._inplace(copied, src)
+        def copy(s):
+            if src._data.shape != s._data.shape:      # torch's broadcast errors, after the autograd checks
+                shape = _broadcast_shapes(s._data.shape, src._data.shape)
+                if shape != s._data.shape:
+                    raise RuntimeError(f"output with shape {list(s.shape)} doesn't match the broadcast shape "
+                                       f"{list(shape)}")
+            return _ops.Copy.apply(s, src.to(s.dtype))
+        return self._inplace(copy, src)
 
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        from ._random import uniform_array
-        with no_grad():
-            return self.copy_(Tensor._make(uniform_array(self.shape, a, b, self.dtype, self.device, generator)))
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with U[a, b) draws of torch's CPU stream, in torch's order (see _random.py)."""
+        from . import _random
+        return _random.uniform_(self, a, b, generator)
 
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        from ._random import normal_array
-        with no_grad():
-            return self.copy_(Tensor._make(normal_array(self.shape, mean, std, self.dtype, self.device, generator)))
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from . import _random
+        return _random.normal_(self, mean, std, generator)
 
-    def bernoulli_(self, p=0.5, generator=None):
-        from ._random import uniform_array
-        with no_grad():
-            u = uniform_array(self.shape, 0.0, 1.0, _dtype.float64, self.device, generator)
-            return self.copy_(Tensor._make(u < p))
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from . import _random
+        return _random.bernoulli_(self, p, generator)
+
+    def random_(self, *args, generator=None, **kwargs):
+        from . import _random
+        return _random.random_(self, *args, generator=generator, **kwargs)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        from . import _random
+        return _random.exponential_(self, lambd, generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        from . import _random
+        return _random.cauchy_(self, median, sigma, generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        from . import _random
+        return _random.log_normal_(self, mean, std, generator)
+
+    def geometric_(self, p, *, generator=None):
+        from . import _random
+        return _random.geometric_(self, p, generator)
 
     # ==================================================== functional helpers ==
     def softmax(self, dim):
@@ -1556,7 +1696,7 @@ class Tensor:
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
 
 
-engine.Tensor = function.Tensor = Tensor   # the autograd modules sit below Tensor in the import order
+engine.Tensor = function.Tensor = _views.Tensor = Tensor   # the autograd modules sit below Tensor in the import order
 
 
 class _ValuesIndices(tuple):
@@ -1735,7 +1875,7 @@ def _normalize_index(index, t):
     if type(index) is slice and t._data.ndim and (index.step is None or index.step > 0):
         return (slice(*index.indices(t._data.shape[0])), Ellipsis), "slice"     # x[a:b], a batch: the short way
     if not isinstance(index, tuple):
-        index = (index,)
+        index = tuple(index) if type(index) is not int and _sequence_as_tuple(index) else (index,)
     out, kind = [], "select"
     for i in index:
         if isinstance(i, Tensor):
@@ -1749,7 +1889,7 @@ def _normalize_index(index, t):
         elif hasattr(i, "dtype") and not isinstance(i, np.ndarray) and hasattr(i, "shape"):
             out.append(i)                       # already a backend array (backward formulas index with these)
             kind = "advanced"
-        elif isinstance(i, (list, range)) or isinstance(i, np.ndarray):
+        elif isinstance(i, (list, range, tuple)) or isinstance(i, np.ndarray):     # torch: any sequence is data
             arr = np.asarray(i)
             if arr.dtype.kind not in "iub":
                 if arr.size == 0:
@@ -1775,6 +1915,49 @@ def _normalize_index(index, t):
             raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
                              "are valid indices (got " + type(i).__name__ + ")")
     return _check_index_bounds(out, t.shape), kind
+
+
+_NESTED_INDEX_WARNING = (
+    "Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in pytorch 2.9; "
+    "use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as tensor index, "
+    "x[torch.tensor(seq)], which will result either in an error or a different result")
+
+
+def _is_sequence(obj) -> bool:
+    """Python's PySequence_Check, as torch's indexing asks it: lists, tuples, ranges, strings, NumPy arrays
+    and classes with ``__getitem__``, but not mappings nor NumPy scalars."""
+    if isinstance(obj, (list, tuple, range, str, bytes, bytearray, np.ndarray)):
+        return True
+    return not isinstance(obj, (dict, np.generic)) and hasattr(type(obj), "__getitem__") \
+        and hasattr(type(obj), "__len__")
+
+
+def _sequence_as_tuple(index) -> bool:
+    """torch's treatSequenceAsTuple (NumPy's old rule): a non-tuple sequence of fewer than 32 items, one of
+    them a tensor, a sequence, a slice, None or Ellipsis, is a tuple of indices (``x[[[0, 1], [1, 0]]]`` is
+    ``x[[0, 1], [1, 0]]``), with torch's deprecation warning; anything else is a single index."""
+    if isinstance(index, Tensor) or type(index) is np.ndarray or not _is_sequence(index):
+        return False
+    try:
+        n = len(index)
+    except TypeError:
+        return False
+    if n >= 32:
+        return False
+    for k in range(n):
+        item = index[k]
+        if isinstance(item, (Tensor, slice)) or item is None or item is Ellipsis or _is_sequence(item):
+            warnings.warn(_NESTED_INDEX_WARNING, UserWarning, stacklevel=_user_stacklevel())
+            return True
+    return False
+
+
+def _user_stacklevel() -> int:
+    """The stacklevel of the first frame outside minigrad, for a warning raised from inside it."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("minigrad."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _dims_consumed(i):
@@ -1852,6 +2035,8 @@ def where(condition, input=None, other=None):
     """``where(cond, a, b)``: elements of a where cond, else b (numbers allowed for a or b)."""
     if input is None and other is None:
         return tuple(Tensor._make(i) for i in _backend.array_namespace(condition._data).nonzero(condition._data))
+    if input is None or other is None or not isinstance(condition, Tensor):
+        raise TypeError(_where_signature_error(condition, input, other))
     if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
         # a Python number takes the result dtype (torch's wrapped-number promotion: int tensor, 0.5 -> float32)
         dt = _dtype.result_type(input, other).name
@@ -1862,15 +2047,105 @@ def where(condition, input=None, other=None):
                            f"{_SCALAR_NAMES[condition.dtype.name]}")
     _broadcast_shapes(condition._data.shape, input._data.shape, other._data.shape)
     a, b = _promote(input, other, True)
-    return _ops.Where.apply(a, b, condition=condition._data)
+    return _track_versions(_ops.Where.apply(a, b, condition=condition._data), (condition,))
 
 
-def _tensor_arg(name, b):
+def _check_index_put(t, index, value):
+    """torch's checks of ``t[index] = value`` with an advanced index: the same dtype (index_put never casts a
+    tensor), a value that broadcasts to the selected elements, and no memory shared with ``t``."""
+    if value.dtype is not t.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_SCALAR_NAMES[t.dtype.name]} for the destination and {_SCALAR_NAMES[value.dtype.name]} "
+                           f"for the source.")
+    try:
+        shape = t._data[index].shape
+    except IndexError:
+        _advanced_index_error(index, t.shape)
+        raise
+    try:
+        _broadcast_shapes(value._data.shape, shape)
+        ok = len(value._data.shape) <= len(shape) and _broadcast_shapes(value._data.shape, shape) == shape
+    except RuntimeError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(shape)}")
+    if _backend.memory_overlap(t._data, value._data) != "none":
+        raise RuntimeError(_views.PARTIAL_OVERLAP_ERROR)
+
+
+def _basic_index_op(raw, index, shape):
+    """The node torch's basic indexing ends with: it applies the entries one at a time (an int selects,
+    None unsqueezes, a slice slices) and skips the full slices of a tuple, so the last step names it."""
+    if isinstance(raw, slice):
+        return _ops.Slice
+    last, dim = None, 0
+    n_dims = sum(1 for i in index if i is not None and i is not Ellipsis)
+    for i in index:
+        if i is Ellipsis:
+            dim += len(shape) - n_dims
+        elif i is None:
+            last = _ops.SliceUnsqueeze
+        elif isinstance(i, slice):
+            if i.indices(shape[dim]) != (0, shape[dim], 1):
+                last = _ops.Slice
+            dim += 1
+        else:
+            last, dim = _ops.Select, dim + 1
+    return last or _ops.SliceAlias
+
+
+def _whole(index, shape):
+    """Does a basic index select everything (only full slices and Ellipsis)?  torch's setitem then writes
+    into the tensor itself, not into a view of it."""
+    if not all(i is Ellipsis or isinstance(i, slice) for i in index):
+        return False
+    k = index.index(Ellipsis) if Ellipsis in index else len(index)
+    dims = list(range(k)) + list(range(len(shape) - (len(index) - k - 1), len(shape)))[:len(index) - k - 1]
+    slices = [i for i in index if i is not Ellipsis]
+    return all(sl.indices(shape[d]) == (0, shape[d], 1) for sl, d in zip(slices, dims))
+
+
+def _track_index_tensors(out, raw):
+    if out._grad_fn is not None:
+        _track_versions(out, raw if type(raw) is tuple else (raw,))
+    return out
+
+
+def _track_versions(out, tensors):
+    """Index tensors and where's condition reach their op as arrays; torch saves them, so modifying one
+    in place before backward is its version error."""
+    node = out._grad_fn
+    if node is not None:
+        node._save_extra([t for t in tensors if isinstance(t, Tensor)])
+    return out
+
+
+def _where_signature_error(*args):
+    """torch's argument-parser message for ``where`` called with a None input or other."""
+    def kind(x):
+        return "Tensor" if isinstance(x, Tensor) else type(x).__name__
+
+    def marks(slots):
+        fits = {"Tensor": lambda x: isinstance(x, Tensor), "Number": lambda x: isinstance(x, _SCALAR_TYPES)}
+        return ", ".join(kind(x) if fits[slot](x) else f"!{kind(x)}!" for x, slot in zip(args, slots))
+    msg = (f"where() received an invalid combination of arguments - got ({', '.join(map(kind, args))}), but "
+           "expected one of:\n * (Tensor condition)\n * (Tensor condition, Tensor input, Tensor other, *, Tensor out "
+           "= None)\n")
+    for sig, slots in (("Tensor condition, Number self, Tensor other", ("Tensor", "Number", "Tensor")),
+                       ("Tensor condition, Tensor input, Number other", ("Tensor", "Tensor", "Number")),
+                       ("Tensor condition, Number self, Number other", ("Tensor", "Number", "Number"))):
+        msg += f" * ({sig})\n      didn't match because some of the arguments have invalid types: ({marks(slots)})\n"
+    return msg
+
+
+def _tensor_arg(name, b, arg="other", position=2):
     if not isinstance(b, Tensor):
-        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(b).__name__}")
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(b).__name__}")
 
 
 def maximum(a, b):
+    _tensor_arg("maximum", a, "input", 1)
     _tensor_arg("maximum", b)
     _broadcast_shapes(a._data.shape, b._data.shape)
     a, b = _promote(a, b, True)
@@ -1878,6 +2153,7 @@ def maximum(a, b):
 
 
 def minimum(a, b):
+    _tensor_arg("minimum", a, "input", 1)
     _tensor_arg("minimum", b)
     _broadcast_shapes(a._data.shape, b._data.shape)
     a, b = _promote(a, b, True)
@@ -1941,7 +2217,10 @@ def matmul(a, b):
         return _ops.Matmul.apply(a, b)
     if ndims == (1, 2):
         return _ops.VecMat.apply(a, b)
-    return _ops.BatchedMatmul.apply(a, b)
+    # torch folds a matrix that requires grad into b.mT and transposes the product back; a 3-D a of batch 1
+    # against another batch first drops that dim (then is such a matrix)
+    mT = ndims[0] == 2 or (ndims == (3, 3) and sa[0] == 1 != sb[0])
+    return _ops.BatchedMatmul.apply(a, b, folded_mT=mT and a.requires_grad)
 
 
 def _matmul_checks(a, b):
@@ -2009,6 +2288,9 @@ def bmm(a, b):
 
 def cat(tensors, dim=0):
     tensors = [t for t in tensors]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     # torch skips legacy empty 1-D tensors of shape (0,)
@@ -2035,6 +2317,9 @@ concat = concatenate = cat
 
 def stack(tensors, dim=0):
     tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     ref = tensors[0]

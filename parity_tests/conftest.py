@@ -4,10 +4,10 @@ Kept generic on purpose: every test module in this directory (op parity,
 semantics, nn, optim, MNIST ...) shares it.
 
 * Thread pinning.  NumPy (OpenBLAS) and torch (OpenMP) interleaved in one
-  process oversubscribe the cores and run 20-40x slower (TESTING.md 5.1), so
+  process oversubscribe the cores and run 20-40x slower, so
   the thread-count variables are forced to 1 *before* numpy or torch is
   imported, and torch's intra/inter-op pools are set to one thread.
-* Hypothesis profiles ``dev``, ``ci`` and ``thorough`` (TESTING.md 6.8).
+* Hypothesis profiles ``dev``, ``ci`` and ``thorough``.
 * The ``device`` fixture over which the library under test runs.
 """
 

@@ -1,4 +1,4 @@
-"""The op table: one ``OpSpec`` per op / variant (a tiny OpInfo, TESTING.md 6.4).
+"""The op table: one ``OpSpec`` per op / variant (a tiny OpInfo).
 
 Every spec's ``fn`` takes the framework module first, so ONE callable serves
 both frameworks: ``fn(m, *tensors, **kwargs)`` with ``m`` = torch or the
@@ -23,7 +23,7 @@ to check the spec itself against torch.  Public names that are not ops go in
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -58,7 +58,7 @@ class OpSpec:
     domains: tuple = ()  # per-arg strategies.Domain; default Domain(-10, 10)
     dtypes: tuple = (F64, F32)  # each a dtype, or a per-arg tuple of dtypes (promotion)
     diff_args: tuple | None = None  # args that require grad; None = every float arg
-    kind: str = "elementwise"  # tolerance row of TESTING.md 6.5: "elementwise" | "reduction"
+    kind: str = "elementwise"  # tolerance row (oracles.py): "elementwise" | "reduction"
     tol: dict = field(default_factory=dict)  # {(dtype, "fwd"|"bwd"): (rtol, atol)}, each with a why
     grad: bool = True  # backward parity (False: forward semantics only, e.g. zero_)
     parity_elements: Any = None  # element strategy replacing the domain's in "parity" mode
@@ -73,6 +73,7 @@ class OpSpec:
     max_examples_scale: float = 1.0  # per-op budget multiplier (e.g. matmul 2x)
     strict: bool | str = True  # runs on the "strict" device; a str is the reason it cannot
     xfail: str | None = None  # documented divergence from torch (applies to the library only)
+    layout: bool | str = True  # compare stride() and is_contiguous() with torch's; a str is why not
     covers: tuple = ()  # public names exercised besides name.split(".")[0]
     examples: tuple = ()  # pinned strategies.Sample(...) replayed first (@example)
 
@@ -110,7 +111,7 @@ def kw(**strategies) -> Callable:
 # --------------------------------------------------------------------------
 # Un-broadcasting, expand and index backward *sum* the cotangent over up to
 # 256 elements (a reduction, not "one extra multiply"), so float32 backward
-# uses the reduction row of TESTING.md 6.5.
+# uses the reduction row of the tolerances in oracles.py.
 SUMMING_BWD = {(F32, "bwd"): (1e-4, 1e-4)}
 # Mixed float32/float64 operands: the arithmetic (and the un-broadcast sum) happens in
 # float32, then the float64 input's gradient is cast up.  Its float64 values carry
@@ -729,6 +730,23 @@ MORE = [
 OPS: list[OpSpec] = ARITHMETIC + UNARY + MATMUL + REDUCTIONS + VIEWS + INDEXING + JOIN + COMPARISONS \
     + CONVERSIONS + INPLACE + MORE
 
+# Specs whose outputs' memory layout (stride(), is_contiguous()) is not yet torch's: the layout check is off
+# for them, with the reason.  Dropping an entry turns the check on.
+_NO_GRAD_OPS = ("computed in _tensor.py outside the ops (_no_grad_binary, _cast, the predicates, all/any, "
+                "argmax/argmin): NumPy's output layout, not yet torch's")
+_SIZE1_RUN = ("the Unsqueeze/Squeeze ops get only the result's shape, so in a run of size-1 dims they cannot tell "
+              "which dim torch's stride rule applies to (Tensor.unsqueeze/squeeze do not pass the dim)")
+LAYOUT_OFF = {
+    **{s.name: _NO_GRAD_OPS for s in COMPARISONS},
+    **dict.fromkeys(["argmax", "argmax.fn", "argmax.dim", "argmin", "argmin.dim", "long", "int", "to.dtype",
+                     "type.dtype", "float.from_int", "float.from_bool", "long.from_bool", "greater",
+                     "greater_equal", "less", "less_equal", "not_equal", "isnan", "isinf", "isfinite",
+                     "logical_not"], _NO_GRAD_OPS),
+    "masked_fill": "where(mask, value, self): torch's masked_fill is a contiguous clone filled in place",
+    **dict.fromkeys(["unsqueeze", "unsqueeze.fn", "squeeze.dim", "squeeze.fn"], _SIZE1_RUN),
+}
+OPS = [replace(s, layout=LAYOUT_OFF[s.name]) if s.name in LAYOUT_OFF else s for s in OPS]
+
 OPS_BY_NAME = {s.name: s for s in OPS}
 
 # ==========================================================================
@@ -741,7 +759,7 @@ NOT_OPS = frozenset({
     "Tensor", "tensor", "as_tensor", "from_numpy", "asarray", "is_tensor", "numel", "Size",
     "zeros", "ones", "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like",
     "arange", "linspace", "eye", "rand", "randn", "randint", "rand_like", "randn_like",
-    "randint_like", "randperm", "normal", "bernoulli", "multinomial",
+    "randint_like", "randperm", "normal", "bernoulli", "multinomial", "poisson", "random",   # test_random_streams.py
     # dtypes, devices and defaults
     "dtype", "float16", "half", "bfloat16", "float32", "float", "float64", "double",
     "int8", "int16", "short", "int32", "int", "int64", "long", "uint8", "bool",

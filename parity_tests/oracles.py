@@ -1,7 +1,8 @@
-"""The three oracles of TESTING.md 6.2, plus the no-mutation check.
+"""The three oracles, plus the no-mutation check.
 
 A  ``check_parity``        torch parity: forward value / dtype / shape /
-                           requires_grad, exception type, and the backward
+                           requires_grad / stride() / is_contiguous(),
+                           exception type, and the backward
                            with a RANDOM cotangent (``autograd.grad``).
 B  ``check_numeric_grad``  float64 central differences of the library ALONE,
                            gradcheck's fast vᵀJu formulation and defaults.
@@ -43,7 +44,7 @@ from frameworks import is_tensor, to_np
 from strategies import F32, F64, cotangent
 
 # ==========================================================================
-# Tolerances (TESTING.md 6.5).  |actual - expected| <= atol + rtol * |expected|,
+# Tolerances.  |actual - expected| <= atol + rtol * |expected|,
 # dtype and shape asserted equal first; NaN/inf positions must match.  Per-op
 # overrides live in ops_table.py (OpSpec.tol), each with its reason.
 # ==========================================================================
@@ -232,6 +233,23 @@ def _compare_outputs(spec, ref: Run, tst: Run, device: str, what: str) -> None:
         if bool(o_t.requires_grad) != bool(o_r.requires_grad):
             raise AssertionError(
                 f"{what}: output {k} requires_grad={bool(o_t.requires_grad)}, torch gives {bool(o_r.requires_grad)}")
+        if check_layout(spec, device):
+            _compare_layout(o_r, o_t, f"{what}: output {k}")
+
+
+def check_layout(spec, device: str) -> bool:
+    """Whether outputs' memory layouts are compared: not on the "strict" device (array-API arrays have no
+    strides) nor for a spec that gives the reason it cannot match."""
+    return device != "strict" and getattr(spec, "layout", True) is True
+
+
+def _compare_layout(o_r, o_t, what: str) -> None:
+    """stride() and is_contiguous() as torch's: they decide whether view() works, and what it returns."""
+    if tuple(o_t.stride()) != tuple(o_r.stride()):
+        raise AssertionError(f"{what} .stride() {tuple(o_t.stride())}, torch gives {tuple(o_r.stride())} "
+                             f"(shape {tuple(o_r.shape)})")
+    if bool(o_t.is_contiguous()) != bool(o_r.is_contiguous()):
+        raise AssertionError(f"{what} .is_contiguous() {o_t.is_contiguous()}, torch gives {o_r.is_contiguous()}")
 
 
 def _is_zero(t, atol: float) -> bool:
@@ -269,7 +287,7 @@ def _cotangents(run: Run, douts: list[int], seed: int) -> list[np.ndarray]:
 # Oracle A: torch parity (forward + backward, one example)
 # ==========================================================================
 def check_parity(spec, sample, m_test=None, device: str = "cpu", layout: str = "plain") -> None:
-    """Forward value/dtype/shape/requires_grad and random-cotangent backward vs torch."""
+    """Forward value/dtype/shape/requires_grad/layout and random-cotangent backward vs torch."""
     m_test = frameworks.mg if m_test is None else m_test
     ref_fw, tst_fw = Framework(torch, "cpu"), Framework(m_test, device)
     ref = run_op(ref_fw, spec, sample.args, sample.kwargs, layout)

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the op-parity harness (TESTING.md 6.3).
+"""Hypothesis strategies for the op-parity harness.
 
 Everything here is framework-free: strategies produce NumPy arrays and plain
 Python objects, and ``oracles.py`` turns them into tensors of each framework.

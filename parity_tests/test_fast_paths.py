@@ -65,9 +65,9 @@ def test_zero_where_is_np_where(data, dtype, shapes):
     mask = data.draw(hnp.arrays(np.bool_, mask_shape))
     x = data.draw(hnp.arrays(dtype, x_shape, elements=st.sampled_from([0.0, -0.0, 1.5, -2.0, np.inf, -np.inf,
                                                                        np.nan])))
-    if data.draw(st.booleans()) and x.ndim >= 2:
-        x = np.swapaxes(x, 0, 1)                                # a strided view, as a permuted gradient
-        mask = np.broadcast_to(mask, np.broadcast_shapes(mask.shape, x.shape))
+    if data.draw(st.booleans()) and x.ndim >= 2:           # a strided view, as a permuted gradient
+        mask = np.swapaxes(np.broadcast_to(mask, np.broadcast_shapes(mask.shape, x.shape)), 0, 1)
+        x = np.swapaxes(x, 0, 1)
     expected = np.where(mask, dtype(0), x)
     got = _backend.zero_where(mask, x)
     assert got.shape == expected.shape and got.dtype == expected.dtype
@@ -128,3 +128,71 @@ def test_inplace_ufunc_is_the_general_inplace(data, dtype, shape, method, kind):
         fast.zero_()
         general._inplace(lambda s: mg._ops.Fill.apply(s, value=0))
     assert fast.numpy().tobytes() == general.numpy().tobytes()
+
+
+# ------------------------------------------------------------ layout shortcuts ==
+# The layout helpers skip torch's stride rules when the operands are row-major; each shortcut must give the
+# strides the general rule gives (_backend.elementwise / view_strides / c_strides), in elements.
+
+@st.composite
+def _strided_arrays(draw, shape=None):
+    """A NumPy view in one of many layouts: permuted, every other element along some dims, size-1 dims."""
+    if shape is None:
+        shape = draw(hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3))
+    order = draw(st.permutations(range(len(shape))))
+    steps = tuple(draw(st.sampled_from([1, 1, 2])) for _ in shape)
+    base = np.arange(float(np.prod([n * s for n, s in zip(shape, steps)]))).reshape(
+        tuple(shape[d] * steps[d] for d in order))
+    return base.transpose(np.argsort(order))[tuple(slice(None, None, s) for s in steps)]
+
+
+def _st(a):
+    return tuple(s // a.itemsize for s in a.strides)
+
+
+@given(_strided_arrays())
+def test_unary_layout_shortcut_is_the_rule(a):
+    y = np.exp(a)
+    assert _st(_backend.unary(y, a)) == _st(_backend.elementwise(np.exp(a), a))
+
+
+@given(st.data(), hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=3))
+def test_binary_layout_shortcut_is_the_rule(data, shape):
+    a = data.draw(_strided_arrays(shape))
+    k = data.draw(st.integers(0, len(shape)))
+    b = data.draw(_strided_arrays(tuple(n if data.draw(st.booleans()) else 1 for n in shape[len(shape) - k:]))
+                  | st.sampled_from([2.0, 3]))
+    if data.draw(st.booleans()):
+        a, b = b, a
+    got = _backend.binary(np.add(a, b), a, b)
+    assert _st(got) == _st(_backend.elementwise(np.add(a, b), a, b))
+    np.testing.assert_array_equal(got, np.add(a, b))
+
+
+@given(_strided_arrays())
+def test_contiguous_layout_shortcut_is_the_rule(a):
+    got = _backend.contiguous(a.copy(order="K"))
+    assert _st(got) == _backend.c_strides(a.shape)
+    np.testing.assert_array_equal(got, a)
+
+
+@given(_strided_arrays())
+def test_view_shortcut_is_the_rule(a):
+    """A row-major array is reshaped by NumPy; the strides are computeStride's all the same."""
+    c = np.ascontiguousarray(a)
+    for shape in ((c.size,), tuple(reversed(c.shape)), tuple(n for n in c.shape if n != 1) + (1,)):
+        got = _backend.view(c, shape)
+        assert _st(got) == _backend.view_strides(c.shape, _backend.strides(c), shape)
+        np.testing.assert_array_equal(got, c.reshape(shape))
+
+
+@given(st.data(), dtypes, st.integers(1, 5), st.integers(1, 5), st.booleans())
+def test_add_into_is_a_row_major_add(data, dtype, m, n, transposed):
+    """Addmm's bias add: in place into a row-major product, into a new row-major array for a transposed one."""
+    p = data.draw(_arrays(dtype, (n, m) if transposed else (m, n)))
+    p = p.T if transposed else p
+    c = data.draw(_arrays(dtype, (n,)))
+    expected = p + c
+    got = _backend.add_into(p.copy(order="K"), c)
+    np.testing.assert_array_equal(got, expected)
+    assert _st(got) == _backend.c_strides((m, n))

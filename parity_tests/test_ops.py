@@ -1,4 +1,4 @@
-"""Tests generated from the op table (TESTING.md 6.4).
+"""Tests generated from the op table.
 
 Each test is parametrized over ``OPS`` (ids = spec names) and over the
 ``device`` fixture.  Inside, a Hypothesis test is built for the spec (its
@@ -81,7 +81,7 @@ def run_hypothesis(request, spec, strategy, check, budget: str, pinned=()):
 # ==========================================================================
 @pytest.mark.parametrize("spec", ALL)
 def test_forward_backward_parity(spec, device, request):
-    """Oracle A: forward (value, dtype, shape, requires_grad, exception type) and
+    """Oracle A: forward (value, dtype, shape, requires_grad, stride, is_contiguous, exception type) and
     backward with a random cotangent, against torch."""
     _skip_unsupported(spec, device)
     run_hypothesis(request, spec, samples(spec, "parity"),
@@ -114,7 +114,8 @@ def test_gradgrad(spec, device, request):
 
 @pytest.mark.parametrize("spec", ALL)
 def test_noncontiguous(spec, device, request):
-    """Oracle A on transposed / strided views of the inputs (grads w.r.t. the bases)."""
+    """Oracle A on transposed / strided views of the inputs (grads w.r.t. the bases); the outputs' layouts
+    follow the inputs' there."""
     _skip_unsupported(spec, device)
     run_hypothesis(request, spec, samples(spec, "parity"),
                    lambda s: oracles.check_parity(spec, s, device=device, layout="noncontig"), "noncontig")
@@ -131,7 +132,7 @@ def test_no_input_mutation(spec, device, request):
 # Meta-tests
 # ==========================================================================
 def test_threads_pinned():
-    """conftest.py pins BLAS/OpenMP threads (20-40x slowdown otherwise, TESTING.md 5.1)."""
+    """conftest.py pins BLAS/OpenMP threads (20-40x slowdown otherwise)."""
     import os
 
     import torch

@@ -1,4 +1,4 @@
-"""Test the tester (TESTING.md 6.2): deliberately wrong ops must fail the oracles.
+"""Test the tester: deliberately wrong ops must fail the oracles.
 
 The "library under test" here is torch itself with one function swapped for
 a ``torch.autograd.Function`` whose forward is right and whose backward (or

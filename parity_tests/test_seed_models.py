@@ -7,7 +7,7 @@ chunks the minigrad model receives the torch model's initial weights (through
 ``load_state_dict``), and ``torch.randn`` draws, in both runs, from one shared
 NumPy stream, so the two runs see the same numbers.  Printed output is compared
 with numbers masked out (float32 printing may round a last digit differently);
-values are compared numerically at TESTING.md 6.5's float32 training tolerance.
+values are compared numerically at the suite's float32 training tolerance.
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PyTorch's autograd semantics, one scenario per row of TESTING.md §3.
+"""PyTorch's autograd semantics, one scenario per rule.
 
 Each scenario is a function of the framework module ``m``.  It runs once
 with torch and once with minigrad; both must return equal values, or both

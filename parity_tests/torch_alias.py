@@ -3,7 +3,7 @@
 Every minigrad submodule is registered under its ``torch`` name, and a
 ``sys.meta_path`` finder resolves any other ``torch.X`` to ``minigrad.X``, so
 ``import torch.nn as nn`` finds the already-imported ``minigrad.nn`` rather
-than executing a second copy of it (STYLE.md §4.1).  On exit the real torch
+than executing a second copy of it.  On exit the real torch
 modules (if any were imported) are put back.
 """
 from __future__ import annotations

@@ -19,10 +19,19 @@ def _as_tuple(x):
     return (x,)
 
 
+def _grads_tuple(grads, n):
+    """torch's reading of a gradient argument: None, one Tensor, or an iterable of them (``tuple(2.0)`` is
+    Python's TypeError there, as in torch)."""
+    from .._tensor import Tensor
+    if grads is None:
+        return (None,) * n
+    return (grads,) if isinstance(grads, Tensor) else tuple(grads)
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, grad_variables=None, inputs=None):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the leaves (or of ``inputs`` only)."""
     tensors = _as_tuple(tensors)
-    grads = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables) or (None,) * len(tensors)
+    grads = _grads_tuple(grad_tensors if grad_tensors is not None else grad_variables, len(tensors))
     if retain_graph is None:
         retain_graph = create_graph
     if create_graph:
@@ -39,11 +48,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     from .._tensor import Tensor
     single_input = isinstance(inputs, Tensor)
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
-    grads = _as_tuple(grad_outputs) or (None,) * len(outputs)
+    grads = _grads_tuple(grad_outputs, len(outputs))
     if allow_unused is None:
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
+    for i, t in enumerate(outputs):           # torch checks the outputs first
+        if not (t._requires_grad or t.grad_fn is not None):
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")

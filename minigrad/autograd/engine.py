@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
+import threading
 import warnings
 
 from . import anomaly_mode as _anomaly
-from .function import AccumulateGrad
+from .function import _FREED, AccumulateGrad
 from .grad_mode import _state as _grad_state
 from .. import _backend
 
@@ -61,12 +63,14 @@ def _make_root_grads(tensors, grads, create_graph):
             g = _backend.ones_like(data)
         else:
             if not isinstance(g, Tensor):
-                g = Tensor(g) if not hasattr(g, "shape") else Tensor._make(_backend.asarray(g, t.device))
+                raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
             if tuple(g.shape) != tuple(t.shape):
                 from .._tensor import Size
                 raise RuntimeError(
                     f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g.shape)!r} and output[{i}] "
                     f"has a shape of {Size(t.shape)!r}.")
+            if g.dtype is not t.dtype and g.dtype.is_floating_point and t.dtype.is_floating_point:
+                g = g.to(t.dtype)          # torch casts a given gradient to its output's dtype
             g = g if create_graph else g._data
         if create_graph and not isinstance(g, Tensor):
             g = Tensor._make(g)
@@ -89,7 +93,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     recursion, and torch's own execution order.
     """
     for i, t in enumerate(tensors):
-        if not (t._requires_grad or t.grad_fn is not None):
+        if not (t._requires_grad or t.grad_fn is not None):      # no edge to start from (torch's check)
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     grads = _make_root_grads(tensors, grad_tensors, create_graph)
     roots = [t._edge() for t in tensors]
@@ -99,7 +103,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     if inputs is not None:
         for k, t in enumerate(inputs):
             targets.setdefault(t._edge(), []).append(k)
-    needed = _nodes_leading_to(roots, targets) if inputs is not None else None
+            if accumulate:
+                t.retain_grad()        # backward(inputs=[non-leaf]) fills its .grad this way, as torch
+    # with `inputs`: the nodes that may receive a gradient, and those that run
+    visit, run = _nodes_leading_to(roots, targets, accumulate) if inputs is not None else (None, None)
 
     buffers = {}          # node -> gradient per output, while the node waits to run
     ready = []            # heap of (-_seq, node): the newest pending node first
@@ -121,12 +128,14 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 leaf = node._variable()
                 if leaf is None:            # the leaf is gone: nobody can read this gradient
                     continue
+                if leaf._grad_fn is not None:     # an in-place op gave it history after it was used
+                    raise RuntimeError("leaf variable has been moved into the graph interior")
                 if leaf._hooks:
                     node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
                 if targets:
                     for k in targets.get((node, 0), ()):
                         captured[k] = node_grads[0]
-                if accumulate and (inputs is None or (node, 0) in targets):
+                if accumulate and (inputs is None or (node, 0) in targets) and leaf._requires_grad:
                     _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
                 continue
             if node._pre_hooks is not None or node._retained is not None:
@@ -135,16 +144,24 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 for nr, g in enumerate(node_grads):
                     for k in targets.get((node, nr), ()):
                         captured[k] = g
-            if needed is not None and node not in needed:
+            if run is not None and node not in run:
                 continue
-            if node._array_level and not create_graph and node._num_outputs == 1 and node._hooks is None:
+            if node._node_pre_hooks is not None:      # (only for a node that runs, as torch)
+                node_grads = _run_node_pre_hooks(node, node_grads, create_graph, unowned)
+            if node._extra is not None:
+                node._check_extra()
+            if node._array_level and not create_graph and node._num_outputs == 1 and node._hooks is None \
+                    and node._node_pre_hooks is None:
                 in_grads = _call_array_backward(node, node_grads[0], unowned)     # the common case
             else:
                 in_grads = _call_backward(node, node_grads, create_graph, unowned)
-            if not retain_graph and node._saved:
-                node._saved = None       # free what forward saved
+            if not retain_graph:
+                if node._saved:
+                    node._saved = None       # free what forward saved
+                if node._extra is not None:
+                    node._extra = _FREED
             for (child, nr), g in zip(node.next_functions, in_grads):
-                if g is None or child is None:
+                if g is None or child is None or (visit is not None and child not in visit):
                     continue
                 slots = buffers.get(child)
                 if slots is None:
@@ -156,15 +173,13 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     finally:
         _grad_state.enabled = prev_mode
 
-    if inputs is not None and accumulate:      # backward(inputs=[non-leaf]) fills its .grad too
-        for k, t in enumerate(inputs):
-            if t.grad_fn is not None and captured[k] is not None:
-                _accumulate_leaf(t, captured[k], create_graph, True)
     return captured
 
 
-def _nodes_leading_to(roots, targets):
-    """Nodes from which some target can be reached; only these need to run for autograd.grad."""
+def _nodes_leading_to(roots, targets, accumulate):
+    """The nodes a backward with ``inputs`` visits: those from which some target can be reached.  A target's
+    gradient is caught on its way into the target's node; autograd.grad does not run that node unless
+    another target lies below it, backward(inputs=) runs it (as torch does) but nothing below it."""
     target_nodes = {node for node, _ in targets}
     seen = {node for node, _ in roots}
     stack = list(seen)
@@ -175,9 +190,9 @@ def _nodes_leading_to(roots, targets):
                 stack.append(child)
     needed = set()
     for node in sorted(seen, key=lambda n: n._seq):     # inputs before their consumers
-        if node in target_nodes or any(c in needed for c, _ in node.next_functions if c is not None):
+        if any(c in needed or c in target_nodes for c, _ in node.next_functions if c is not None):
             needed.add(node)
-    return needed
+    return needed | target_nodes, (needed | target_nodes) if accumulate else needed
 
 
 def _accumulate_into(buffers, node, nr, g):
@@ -202,29 +217,88 @@ def _run_pre_hooks(node, grads, create_graph, unowned):
     grads = list(grads)
     for nr, hs in hooks.items():
         for hook in list(hs.values()):
-            if grads[nr] is None:
-                continue
-            g = grads[nr] if isinstance(grads[nr], Tensor) else Tensor._make(grads[nr])
+            g = grads[nr]            # None for an output of a multi-output node that got no gradient
+            if g is not None and not isinstance(g, Tensor):
+                g = Tensor._make(g)
             new = hook(g)
             if new is not None:
+                _check_hook_result(hook, g, new)
                 grads[nr] = new if create_graph else new._data
-            unowned.add(id(grads[nr]))      # the hook saw it and may keep it
+            if grads[nr] is not None:
+                unowned.add(id(grads[nr]))      # the hook saw it and may keep it
     for nr, ref in (node._retained or {}).items():
         t = ref()
         if t is not None and grads[nr] is not None:
-            _accumulate_leaf(t, grads[nr], create_graph, True)
+            _retain(t, grads[nr])
     return grads
+
+
+def _retain(t, g):
+    """retain_grad's hook: a copy of the first gradient, then out-of-place sums (torch's; a leaf's .grad
+    is updated in place instead)."""
+    with _leaf_lock:
+        if isinstance(g, Tensor):
+            t._grad = g.clone() if t._grad is None else t._grad + g
+        else:
+            t._grad = Tensor._make(_copy(g)) if t._grad is None else Tensor._make(t._grad._data + g)
+
+
+def _run_node_pre_hooks(node, grads, create_graph, unowned):
+    """Hooks from ``grad_fn.register_prehook``: fn(grad_outputs) -> new grad_outputs or None."""
+    for hook in list(node._node_pre_hooks.values()):
+        given = tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads)
+        new = hook(given)
+        if new is not None:
+            grads = _replace_grads(hook, given, new, create_graph, unowned)
+    return grads
+
+
+def _replace_grads(hook, given, new, create_graph, unowned):
+    """A node hook's returned tuple, checked as torch checks it."""
+    if not isinstance(new, (tuple, list)):
+        raise TypeError(f"expected tuple, but hook returned '{type(new).__name__}'")
+    if len(new) != len(given):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of values (got {len(new)}, "
+                           f"but expected {len(given)})")
+    out = []
+    for old, g in zip(given, new):
+        if g is not None:
+            _check_hook_result(hook, old, g)
+            g = g if create_graph else g._data
+            unowned.add(id(g))
+        out.append(g)
+    return out
+
+
+def _hook_name(hook):
+    return getattr(hook, "__name__", type(hook).__name__)
+
+
+def _check_hook_result(hook, old, new):
+    """torch refuses a hook result of another type, dtype or size than the gradient it was given."""
+    if old is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if not isinstance(new, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(new).__name__}'")
+    if new.dtype is not old.dtype or new.device != old.device:
+        from .._tensor import legacy_type_name
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{legacy_type_name(old.dtype.name, old.device)} got "
+                           f"{legacy_type_name(new.dtype.name, new.device)})")
+    if tuple(new.shape) != tuple(old.shape):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
 
 
 def _call_backward(node, grads, create_graph, unowned):
     """Call one node's backward and bring the results to its inputs' shapes."""
     tensor_level = not node._array_level
     node._tensor_mode = create_graph or tensor_level
+    given = grads                # what hooks see: torch materializes missing gradients inside the node
     if node.materialize_grads and node._num_outputs > 1 and any(g is None for g in grads):
         grads = [_zeros_for(node, nr, create_graph) if g is None else g for nr, g in enumerate(grads)]
     if tensor_level and not create_graph:
         grads = [g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in grads]
-    result = node._fn.backward(node, *grads)
+    result = _backward_of(node, grads)
     if type(result) is not tuple:
         result = (result,)
     n_in = len(node.next_functions)
@@ -251,7 +325,10 @@ def _call_backward(node, grads, create_graph, unowned):
         out.append(g)
     if node._hooks:
         for hook in list(node._hooks.values()):
-            hook(tuple(out), tuple(grads))
+            ins = tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in out)
+            new = hook(ins, tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in given))
+            if new is not None:
+                out = _replace_grads(hook, ins, new, create_graph, unowned)
     if _anomaly._state.enabled and _anomaly._state.check_nan:
         _anomaly.check_nan(node, out)
     return out
@@ -260,7 +337,11 @@ def _call_backward(node, grads, create_graph, unowned):
 def _call_array_backward(node, g, unowned):
     """The common case of ``_call_backward``: a built-in op, one output, arrays, no hooks."""
     node._tensor_mode = False
-    result = node._fn.backward(node, g)
+    try:
+        result = node._fn.backward(node, g)
+    except ValueError as e:
+        _broadcast_error(e)
+        raise
     if type(result) is not tuple:
         result = (result,)
     shapes = node._in_shapes
@@ -280,6 +361,23 @@ def _call_array_backward(node, g, unowned):
     if _anomaly._state.enabled and _anomaly._state.check_nan:
         _anomaly.check_nan(node, out)
     return out
+
+
+def _backward_of(node, grads):
+    try:
+        return node._fn.backward(node, *grads)
+    except ValueError as e:
+        _broadcast_error(e)
+        raise
+
+
+def _broadcast_error(e):
+    """A broadcast that fails inside a backward formula (the data of a saved tensor was replaced by
+    ``.data =`` with another shape) gets torch's error, not NumPy's."""
+    shapes = re.findall(r"\(([0-9, ]*)\)", str(e)) if "could not be broadcast" in str(e) else None
+    if shapes:
+        from .._tensor import _broadcast_shapes
+        _broadcast_shapes(*[tuple(int(n) for n in s.replace(" ", "").split(",") if n) for s in shapes])
 
 
 def _to_input_shape(node, g, shape):
@@ -313,29 +411,33 @@ def _passed_on(g, incoming, siblings) -> bool:
     return False
 
 
+_leaf_lock = threading.Lock()      # backward calls from several threads may meet at one leaf
+
+
 def _accumulate_leaf(t, g, create_graph, shared=True):
     """Add ``g`` into ``t.grad``: in place on the existing object, as torch does, unless a graph is wanted.
 
     A first gradient is stored as is when nothing else holds it (``shared`` False: no other slot of the
     engine has it; ``can_keep``: it owns its memory, or is the only view of memory nobody else holds),
     and copied otherwise, so that no two ``.grad`` tensors alias one another."""
-    if isinstance(g, Tensor):
-        if g._data.dtype != t._data.dtype:
-            g = g.to(t.dtype)
-    elif g.dtype != t._data.dtype:
-        g = _backend.array_namespace(g).astype(g, t._data.dtype)
-    old = t._grad
-    if old is None:
+    with _leaf_lock:         # one backward per thread may meet another at this leaf
         if isinstance(g, Tensor):
-            t._grad = g if create_graph else Tensor._make(_copy(g._data))
+            if g._data.dtype != t._data.dtype:
+                g = g.to(t.dtype)
+        elif g.dtype != t._data.dtype:
+            g = _backend.array_namespace(g).astype(g, t._data.dtype)
+        old = t._grad
+        if old is None:
+            if isinstance(g, Tensor):
+                t._grad = g if create_graph else Tensor._make(_copy(g._data))
+            else:
+                t._grad = Tensor._make(g if not shared and _backend.can_keep(g) else _copy(g))
+        elif create_graph or old.requires_grad:
+            t._grad = old + (g if isinstance(g, Tensor) else Tensor._make(g))
         else:
-            t._grad = Tensor._make(g if not shared and _backend.can_keep(g) else _copy(g))
-    elif create_graph or old.requires_grad:
-        t._grad = old + (g if isinstance(g, Tensor) else Tensor._make(g))
-    else:
-        data = g._data if isinstance(g, Tensor) else g
-        old._data += data
-        old._version_counter.value += 1
+            data = g._data if isinstance(g, Tensor) else g
+            old._data += data
+            old._version_counter.value += 1
 
 
 def _copy(a):

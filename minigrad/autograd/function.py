@@ -39,6 +39,7 @@ engine (one place, ``engine._sum_to``), so formulas never un-broadcast.
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 
 from .. import _backend
@@ -48,7 +49,8 @@ from .grad_mode import _state as _grad_state, is_grad_enabled
 Tensor = None   # minigrad.Tensor; _tensor.py (which imports this module) fills it in
 
 _ndarray = _backend.np.ndarray         # the common output type, for a fast check
-_NO_EDGE = (None, 0)                      # next_functions entry of an input that needs no gradient
+_NO_EDGE = (None, 0)
+_FREED = ()                               # _extra after a backward without retain_graph                      # next_functions entry of an input that needs no gradient
 _next_seq = itertools.count().__next__   # creation order; backward runs newest first, as torch does
 
 BACKWARD_TWICE = (
@@ -87,6 +89,8 @@ class Node:
     _pre_hooks = None           # {output_nr: {key: hook}} from Tensor.register_hook on outputs
     _retained = None            # {output_nr: weakref to a tensor that called retain_grad()}
     _hooks = None               # node hooks: fn(grad_inputs, grad_outputs)
+    _node_pre_hooks = None      # node pre-hooks: fn(grad_outputs)
+    _extra = None               # [(tensor, version)] checked before backward (_save_extra)
     _non_differentiable = ()
     materialize_grads = True
     _seq = -1
@@ -114,9 +118,14 @@ class Node:
         if saved is None:
             raise RuntimeError(BACKWARD_TWICE)
         out = []
-        for value, counter, version, source in saved:
+        for value, counter, version, source, leaf in saved:
+            if isinstance(source, Tensor) and not leaf and source.grad_fn is None:
+                raise RuntimeError("Trying to use a saved tensor that has been detached in-place, i.e. with "
+                                   ".detach_().This is not supported, please use out-of-place `.detach()` instead")
             if counter is not None and counter.value != version:
                 raise RuntimeError(_modified_message(self, value, source, counter.value, version))
+            if isinstance(source, Tensor):
+                value = source._data     # `.data = new` after saving: backward sees the new data, as torch
             if not self._tensor_mode or value is None or isinstance(value, (int, float, bool)):
                 out.append(value)
             elif isinstance(source, Tensor):
@@ -128,6 +137,18 @@ class Node:
         return tuple(out)
 
     saved_variables = saved_tensors
+
+    def _save_extra(self, tensors):
+        """Tensors torch saves that this node's backward does not read (index tensors, which forward got as
+        arrays; the input of a composed layer_norm): the engine checks their versions before backward."""
+        self._extra = (self._extra or []) + [(t, t._version_counter.value) for t in tensors]
+
+    def _check_extra(self):
+        if self._extra is _FREED:
+            raise RuntimeError(BACKWARD_TWICE)
+        for t, version in self._extra:
+            if t._version_counter.value != version:
+                raise RuntimeError(_modified_message(self, t._data, t, t._version_counter.value, version))
 
     def _release(self):
         """Free what forward saved (after a backward without retain_graph)."""
@@ -149,7 +170,11 @@ class Node:
         return RemovableHandle(self._hooks, key)
 
     def register_prehook(self, fn):
-        return self._add_pre_hook(0, fn)
+        if self._node_pre_hooks is None:
+            self._node_pre_hooks = {}
+        key = object()
+        self._node_pre_hooks[key] = fn
+        return RemovableHandle(self._node_pre_hooks, key)
 
     def _add_pre_hook(self, output_nr, fn):
         if self._pre_hooks is None:
@@ -188,20 +213,37 @@ def _modified_message(node, value, source, now, expected):
     shape = list(getattr(value, "shape", ()))
     tname = _legacy_type_name(value)
     where = ""
-    if isinstance(source, int):
-        where = f", which is output {source} of {node.name()},"
-    elif source is not None and source.grad_fn is not None:
-        where = f", which is output {source._output_nr} of {source.grad_fn.name()},"
+    if isinstance(source, int):                  # a saved output: this node made it
+        where = f", which is output {source} of {_label(node)},"
+    elif source is not None and source.grad_fn is not None:   # its node now
+        where = f", which is output {source._output_nr} of {_label(source.grad_fn)},"
     return (f"one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: [{tname} {shape}]{where} is at version {now}; expected version {expected} "
             f"instead. Hint: enable anomaly detection to find the operation that failed to compute its "
             f"gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
+def _label(node):
+    """How torch's version error names a node: an op's name ("Mul" for MulBackward0), or the C++ class of
+    the two nodes that are not generated from an op."""
+    name = node.name()
+    if name in ("CopySlices", "CopyBackwards"):
+        return f"torch::autograd::{name}"
+    return op_label(name)
+
+
+def op_label(node_name):
+    """torch's short name of an op's node in messages: "Add" for AddBackward0, "Prod1" for ProdBackward1."""
+    return re.sub(r"Backward([0-9]*)$", lambda m: "" if m.group(1) in ("", "0") else m.group(1), node_name)
+
+
 def _legacy_type_name(array) -> str:
     from .._tensor import legacy_type_name
     from .. import _backend
-    return legacy_type_name(_backend.dtype_name(array.dtype), _backend.device_of(array))
+    name, dev = _backend.dtype_name(array.dtype), _backend.device_of(array)
+    if name == "bool":            # torch has no legacy name to print here
+        return "CUDABoolType" if dev.type == "cuda" else "CPUBoolType"
+    return legacy_type_name(name, dev)
 
 
 class FunctionMeta(type):
@@ -224,6 +266,9 @@ class Function(metaclass=FunctionMeta):
     """
 
     _array_level = False
+    # Per value given to save_for_backward: the inputs whose gradient reads it.  A value is saved only when
+    # one of them needs a gradient (torch's rule, from derivatives.yaml); None: always saved.
+    saved_for = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -253,7 +298,7 @@ class Function(metaclass=FunctionMeta):
                     if any(o is a for a in args):       # forward returned an input: give it its own identity
                         o = Tensor._make(o._data, version=o._version_counter)
                     if not any(o is n for n in ctx._non_differentiable) and o.dtype.is_floating_point:
-                        o.grad_fn, o._output_nr = ctx, nr
+                        o._grad_fn, o._output_nr = ctx, nr
                 results.append(o)
             outs = tuple(results)
             _record_outputs(ctx, outs)
@@ -280,7 +325,7 @@ class Op(Function):
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a._data)
-                if a._requires_grad or a.grad_fn is not None:
+                if a._requires_grad or a._grad_fn is not None or (a._base is not None and a.requires_grad):
                     record = True
             else:
                 raw.append(a)
@@ -295,7 +340,7 @@ class Op(Function):
             result = Tensor._make(out)
             if record:
                 _record_inputs(ctx, args, Tensor)
-                result.grad_fn = ctx
+                result._grad_fn = ctx
                 if ctx._to_save:
                     _resolve_saved(ctx, args, raw, (result,), (out,))
             return result
@@ -304,7 +349,7 @@ class Op(Function):
             _record_inputs(ctx, args, Tensor)
             for nr, o in enumerate(outs):
                 if not any(o._data is n for n in ctx._non_differentiable):
-                    o.grad_fn, o._output_nr = ctx, nr
+                    o._grad_fn, o._output_nr = ctx, nr
             _record_outputs(ctx, outs)
             if ctx._to_save:
                 _resolve_saved(ctx, args, raw, outs, out)
@@ -312,9 +357,13 @@ class Op(Function):
 
 
 def _record_outputs(ctx, outs):
-    if len(outs) > 1:
-        ctx._num_outputs = len(outs)
-        ctx._out_meta = [(o._data.shape, o._data.dtype, o.device) for o in outs]
+    # outputs that come after the last differentiable one (max's indices) are not the node's, as in torch
+    n = len(outs)
+    while n > 1 and outs[n - 1]._grad_fn is not ctx:
+        n -= 1
+    if n > 1:
+        ctx._num_outputs = n
+        ctx._out_meta = [(o._data.shape, o._data.dtype, o.device) for o in outs[:n]]
 
 
 def _record_inputs(ctx, args, Tensor):
@@ -324,13 +373,14 @@ def _record_inputs(ctx, args, Tensor):
     edges, shapes = [], []
     for a in args:
         if isinstance(a, Tensor):
-            fn = a.grad_fn
+            fn = a._grad_fn if a._base is None else a.grad_fn      # (a view's may need regenerating)
             if fn is not None:
                 edges.append((fn, a._output_nr))
                 shapes.append(a._data.shape)
                 continue
             if a._requires_grad:
-                edges.append(a._edge())
+                acc = a._grad_acc
+                edges.append((acc, 0) if acc is not None else a._edge())
                 shapes.append(a._data.shape)
                 continue
         edges.append(_NO_EDGE)
@@ -341,7 +391,8 @@ def _record_inputs(ctx, args, Tensor):
 
 
 def _resolve_saved(ctx, args, arg_values, outs, out_values):
-    """Turn what forward passed to save_for_backward into (value, version counter, version, source).
+    """Turn what forward passed to save_for_backward into (value, version counter, version, source, leaf):
+    ``leaf`` whether the source was a leaf when saved (a non-leaf detached in place since is an error).
 
     ``arg_values``/``out_values`` are what forward saw: the Tensors themselves
     (a user Function) or their arrays (a built-in Op).  Inputs are remembered
@@ -350,23 +401,30 @@ def _resolve_saved(ctx, args, arg_values, outs, out_values):
     back at this node: a reference cycle).
     """
     saved = []
-    for s in ctx._to_save:
+    saved_for = ctx._fn.saved_for
+    for k, s in enumerate(ctx._to_save):
+        if saved_for is not None:
+            for j in saved_for[k]:
+                if ctx._in_shapes[j] is not None:
+                    break
+            else:
+                s = None                 # torch saves it only for a gradient that is needed
         if s is None:
-            saved.append((None, None, 0, None))
+            saved.append((None, None, 0, None, True))
             continue
         for a, value in zip(args, arg_values):
             if s is value and isinstance(a, Tensor):
                 counter = a._version_counter
-                saved.append((a._data, counter, counter.value, a))
+                saved.append((a._data, counter, counter.value, a, a._grad_fn is None))
                 break
         else:
             for nr, (o, value) in enumerate(zip(outs, out_values)):
                 if s is value:
                     counter = o._version_counter
-                    saved.append((o._data, counter, counter.value, nr))
+                    saved.append((o._data, counter, counter.value, nr, False))
                     break
             else:   # an intermediate value computed in forward: a constant for backward
-                saved.append((s._data if isinstance(s, Tensor) else s, None, 0, None))
+                saved.append((s._data if isinstance(s, Tensor) else s, None, 0, None, True))
     ctx._saved = saved
     ctx._to_save = ()
 

@@ -17,8 +17,9 @@ The layout is chosen so that the follow-up steps need no copy:
   and the ``(N, O, OH, OW)`` result is a permuted view of it;
 - pooling: ``cols.reshape(C, KH*KW, N, OH, OW)`` reduces over axis 1.
 
-Both permuted results hold their memory as ``(C, N, H, W)``, exactly the
-layout the next ``im2col`` wants, so a conv/pool stack never transposes data.
+Both results are then copied once into torch's contiguous ``(N, C, H, W)``
+layout (``view()`` must work on them as on torch's); the next ``im2col`` reads
+its input through a ``(C, N, H, W)`` permuted view.
 
 ``Im2col`` and ``Col2im`` are each other's derivative (the linear map and its
 adjoint), DeZero's pair, so conv2d and pooling are differentiable to any order.
@@ -210,9 +211,10 @@ class MaxPool2d(Op):
             idx = xp.maximum(idx, xp.astype(better, idx.dtype) * k)
         ctx.geometry = dict(shape=x.shape, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
         ctx.idx = idx                                    # (C, N, OH, OW)
-        idx = xp.permute_dims(idx, (1, 0, 2, 3))
+        # (N, C, OH, OW) contiguous, as torch's (a view of the (C, N, OH, OW) arrays would not view() as torch's)
+        idx = _backend.contiguous(xp.permute_dims(idx, (1, 0, 2, 3)))
         ctx.mark_non_differentiable(idx)
-        return xp.permute_dims(best, (1, 0, 2, 3)), idx
+        return _backend.contiguous(xp.permute_dims(best, (1, 0, 2, 3))), idx
 
     @staticmethod
     def backward(ctx, g, _g_idx=None):

@@ -2,7 +2,7 @@
 
 Almost everything is composed from the differentiable primitives in
 ``_ops.py``, so it needs no backward of its own and is differentiable to any
-order (STYLE.md 4.3):
+order:
 
 - ``log_softmax`` is ``x - m - log(sum(exp(x - m)))`` with a detached max ``m``;
 - ``layer_norm`` is built from mean, biased variance and sqrt;
@@ -366,7 +366,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         y = cols.mean(1)
     else:
         y = cols.sum(1) / _constant(div, x)
-    y = y.permute(1, 0, 2, 3)
+    y = y.permute(1, 0, 2, 3).contiguous()      # torch's pooling output is contiguous (view() works on it)
     return y.squeeze(0) if unbatched else y
 
 
@@ -423,7 +423,13 @@ def _adaptive_axis(x, dim, n_out):
 # ============================================================= activations ==
 
 def relu(input, inplace=False):
+    _tensor_input("relu", input)
     return input.relu_() if inplace else input.relu()
+
+
+def _tensor_input(name, input):
+    if not isinstance(input, Tensor):     # torch's argument parser, not an AttributeError from inside
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
 
 
 def relu_(input):
@@ -439,6 +445,7 @@ def tanh(input):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    _tensor_input("leaky_relu", input)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f'"leaky_relu_cpu" not implemented for \'{_scalar_name(input.dtype)}\'')
     if inplace:
@@ -468,7 +475,7 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
-    if _softmax_trivial("log_softmax", input, dim):
+    if _softmax_trivial("log_softmax", input, dim) and not input.dtype.is_floating_point:
         return input.clone()
     return _along(_LogSoftmax, input, dim)
 
@@ -478,15 +485,15 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         dim = _softmax_dim("softmax", input.ndim, _stacklevel)
     if dtype is not None:
         input = input.to(dtype)
-    if _softmax_trivial("softmax", input, dim):
+    if _softmax_trivial("softmax", input, dim) and not input.dtype.is_floating_point:
         return input.clone()
     return _along(_Softmax, input, dim)
 
 
 def _along(op, input, dim):
-    """Apply a softmax Op along ``dim`` (a 0-d input as a 1-element vector, as torch allows)."""
+    """Apply a softmax Op along ``dim`` (a 0-d input: along no axis, one node as in torch)."""
     if input.ndim == 0:
-        return op.apply(input.reshape(1), dim=0).reshape(())
+        return op.apply(input, dim=None)
     return op.apply(input, dim=input._dim(dim))
 
 
@@ -497,9 +504,13 @@ class _LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim):
+        if x.size == 0:          # nothing to normalise (and no max over an empty axis)
+            ctx.dim = dim
+            ctx.save_for_backward(x)
+            return _backend.contiguous(x)
         xp = _xp(x)
         shifted = x - xp.max(x, axis=dim, keepdims=True)
-        y = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        y = _backend.contiguous(shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True)))
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -517,9 +528,13 @@ class _Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim):
+        if x.size == 0:          # nothing to normalise (and no max over an empty axis)
+            ctx.dim = dim
+            ctx.save_for_backward(x)
+            return _backend.contiguous(x)
         xp = _xp(x)
         e = xp.exp(x - xp.max(x, axis=dim, keepdims=True))
-        y = e / xp.sum(e, axis=dim, keepdims=True)
+        y = _backend.contiguous(e / xp.sum(e, axis=dim, keepdims=True))     # torch's softmax is contiguous
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
@@ -555,25 +570,29 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         out = out * weight
     if bias is not None:
         out = out + bias
+    if out._grad_fn is not None:       # torch's layer norm node saves its input: modifying it is an error
+        out._grad_fn._save_extra([input])
     return out
 
 
 # ================================================================= dropout ==
 
 def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability p and scale the rest by 1/(1-p) (only when training)."""
+    """Zero each element with probability p and scale the rest by 1/(1-p) (only when training).
+
+    The mask is torch's CPU noise, drawn from the default generator in torch's order (see
+    ``_random.dropout_mask``), so after the same ``manual_seed`` the same elements are dropped."""
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
+    if not training or p == 0.0 or input.numel() == 0:
         return input
     if p == 1.0:    # torch multiplies by a 0-d zero of input's dtype (ints stay ints, inf gives nan), drawing nothing
         mask = Tensor._make(_backend.zeros((), like=input._data))
     elif not input.dtype.is_floating_point:     # torch scales its integer noise in place by 1 / (1 - p)
         raise RuntimeError(f"result type Float can't be cast to the desired output type {_scalar_name(input.dtype)}")
     else:
-        from .._random import uniform_array
-        keep = uniform_array(tuple(input.shape), 0.0, 1.0, _dtype.float64, input.device) >= p
-        mask = Tensor._make(_xp(keep).astype(keep, input._data.dtype) * (1.0 / (1.0 - p)))
+        from .._random import dropout_mask
+        mask = Tensor._make(_backend.asarray(dropout_mask(input, p), input.device))
     if inplace:
         return input.mul_(mask)
     return input * mask
@@ -591,7 +610,7 @@ class _MseLoss(Op):
         d = a - b
         ctx.save_for_backward(a, b)
         ctx.reduction, ctx.n = reduction, math.prod(d.shape)
-        sq = d * d
+        sq = _backend.binary(d * d, a, b)       # laid out as torch's (input, target) TensorIterator
         if reduction == "mean":        # not xp.mean: NumPy warns "Mean of empty slice" from its own module
             return xp.sum(sq) / ctx.n
         if reduction == "sum":
@@ -662,7 +681,7 @@ class _NllLoss(Op):
         losses = -(xp.sum(xp.where(mask, x, 0.0), axis=axis) * w_t)
         ctx.mask, ctx.w_t, ctx.reduction, ctx.axis = mask, w_t, reduction, axis
         if reduction == "none":
-            return losses
+            return _backend.contiguous(losses)
         if reduction == "sum":
             return xp.sum(losses)
         ctx.total = xp.sum(w_t)
@@ -724,6 +743,15 @@ def _check_weight(weight, n_classes):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     """Negative log likelihood of class-index targets (``NllLossBackward0``), with weights and ignore_index."""
     reduction = _resolve_reduction(size_average, reduce, reduction)
+    if input.ndim > 1:
+        # torch's first check (nll_loss_nd), before the target's dimensions: it reads a 0-d target's batch
+        # size as 0, so a 0-d target only gets past it with an empty batch, then fails on target.size(0)
+        target_batch = target.shape[0] if target.ndim else 0
+        if input.shape[0] != target_batch:
+            raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target batch_size "
+                             f"({target_batch}).")
+        if input.ndim == 2 and target.ndim == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     n_classes = _check_class_target(input, target, ignore_index)
     _check_weight(weight, n_classes)
     # torch's kernel checks, in its order: input dtype, then the weight's (never cast), then each target
@@ -734,10 +762,11 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found {_scalar_name(weight.dtype)}")
     _check_bounds(target, n_classes, ignore_index)
     w = None if weight is None else weight._data
-    if input.ndim <= 2:
-        return _NllLoss.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
-    out = _NllLoss2d.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
-    if reduction == "none" and input.ndim != 4:
+    op = _NllLoss if input.ndim <= 2 else _NllLoss2d
+    out = op.apply(input, target=target._data, weight=w, ignore_index=ignore_index, reduction=reduction)
+    if out._grad_fn is not None:        # torch saves the target (and weight): versions checked, freed after backward
+        out._grad_fn._save_extra([target] + ([weight] if weight is not None else []))
+    if input.ndim > 2 and reduction == "none" and input.ndim != 4:
         out = out.view(tuple(out.shape))    # torch runs these through the 4-D kernel and views the result back
     return out
 
@@ -815,7 +844,7 @@ class _BinaryCrossEntropy(Op):
             return xp.mean(loss)
         if reduction == "sum":
             return xp.sum(loss)
-        return loss
+        return _backend.preserve(loss, p)        # torch fills an empty_like(input)
 
     @staticmethod
     def backward(ctx, g):
@@ -900,7 +929,7 @@ class _LogSigmoid(Op):
     def forward(ctx, x):
         xp = _xp(x)
         ctx.save_for_backward(x)
-        return xp.minimum(x, xp.zeros_like(x)) - xp.log1p(xp.exp(-xp.abs(x)))
+        return _backend.contiguous(xp.minimum(x, xp.zeros_like(x)) - xp.log1p(xp.exp(-xp.abs(x))))
 
     @staticmethod
     def backward(ctx, g):
@@ -937,4 +966,4 @@ def one_hot(tensor, num_classes=-1):
     xp = _xp(tensor._data)
     classes = arange(xp, num_classes, tensor._data)
     hot = xp.expand_dims(tensor._data, axis=-1) == xp.astype(classes, tensor._data.dtype)
-    return Tensor._make(xp.astype(hot, tensor._data.dtype))
+    return Tensor._make(_backend.contiguous(xp.astype(hot, tensor._data.dtype)))    # torch's is contiguous
