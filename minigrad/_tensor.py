@@ -1555,21 +1555,25 @@ class Tensor:
         return self
 
     def add_(self, other, alpha=1):
+        _number_or_tensor("add_", other)
         if alpha == 1 and self._inplace_ufunc(np.add, other) is not None:
             return self
         return self._inplace(lambda s: s.add(other, alpha=alpha), other)
 
     def sub_(self, other, alpha=1):
+        _number_or_tensor("sub_", other)
         if alpha == 1 and self._inplace_ufunc(np.subtract, other) is not None:
             return self
         return self._inplace(lambda s: s.sub(other, alpha=alpha), other)
 
     def mul_(self, other):
+        _number_or_tensor("mul_", other)
         if self._inplace_ufunc(np.multiply, other) is not None:
             return self
         return self._inplace(lambda s: s * other, other)
 
     def div_(self, other):
+        _number_or_tensor("div_", other)
         if self._inplace_ufunc(np.true_divide, other) is not None:
             return self
         return self._inplace(lambda s: s / other, other)
@@ -2137,6 +2141,11 @@ def _where_signature_error(*args):
                        ("Tensor condition, Number self, Number other", ("Tensor", "Number", "Number"))):
         msg += f" * ({sig})\n      didn't match because some of the arguments have invalid types: ({marks(slots)})\n"
     return msg
+
+
+def _number_or_tensor(name, other):
+    if other is None:          # torch's argument parser (a Number is accepted too)
+        raise TypeError(f"{name}(): argument 'other' (position 1) must be Tensor, not NoneType")
 
 
 def _tensor_arg(name, b, arg="other", position=2):

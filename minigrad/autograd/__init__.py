@@ -53,6 +53,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         allow_unused = materialize_grads
     if retain_graph is None:
         retain_graph = create_graph
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(t).__name__}")
     for i, t in enumerate(outputs):           # torch checks the outputs first
         if not (t._requires_grad or t.grad_fn is not None):
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
