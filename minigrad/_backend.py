@@ -477,6 +477,7 @@ def random_generator(seed=None):
 # strides (array_api_strict) pass through unchanged.
 
 _STRIDED = {np.ndarray}      # array types with strides (CuPy's joins on import)
+_ndarray = np.ndarray
 _NUMBERS = (int, float, bool)
 
 
@@ -727,9 +728,11 @@ def expand_strides(shape, st, new_shape) -> tuple:
 def view(a, shape):
     """``a`` viewed with ``shape``, with torch's strides (computeStride); a copy only when no view can
     (callers check first)."""
-    if type(a) is np.ndarray and a.size and _row_major(a):
-        return a.reshape(shape)          # row-major stays row-major, in both libraries
-    if type(a) not in _STRIDED:
+    if type(a) is _ndarray:
+        s = a.shape                      # row-major stays row-major, in both libraries (NumPy's method: fast)
+        if (1 not in s and 0 not in s and a.flags.c_contiguous) or (a.size and _row_major(a)):
+            return a.reshape(shape)
+    elif type(a) not in _STRIDED:
         return array_namespace(a).reshape(a, shape)
     st = view_strides(a.shape, strides(a), shape)
     if st is None:
@@ -741,7 +744,11 @@ def unsqueeze(a, shape, dim=None):
     """``a`` with a size-1 dim inserted at ``dim`` (``shape`` the result's shape) and torch's stride for
     it: the next dim's size * stride, 1 at the end.  Without ``dim`` the insertion point is the last one
     that ``shape`` allows; in a run of size-1 dims torch's choice depends on which dim was named."""
-    if type(a) not in _STRIDED or (type(a) is np.ndarray and a.size and _row_major(a)):
+    if type(a) is _ndarray:
+        s = a.shape                      # row-major stays row-major, in both libraries (NumPy's method: fast)
+        if (1 not in s and 0 not in s and a.flags.c_contiguous) or (a.size and _row_major(a)):
+            return a.reshape(shape)
+    elif type(a) not in _STRIDED:
         return array_namespace(a).reshape(a, shape)
     if dim is None:
         dim = next(p for p in range(len(shape) - 1, -1, -1) if shape[p] == 1 and shape[:p] + shape[p + 1:] == a.shape)
@@ -753,7 +760,11 @@ def unsqueeze(a, shape, dim=None):
 def squeeze(a, shape, dims=None):
     """``a`` without some size-1 dims (``shape`` the result's shape): the other dims keep their strides.
     Without ``dims`` the dims dropped are the first size-1 ones that ``shape`` allows."""
-    if type(a) not in _STRIDED or (type(a) is np.ndarray and a.size and _row_major(a)):
+    if type(a) is _ndarray:
+        s = a.shape                      # row-major stays row-major, in both libraries (NumPy's method: fast)
+        if (1 not in s and 0 not in s and a.flags.c_contiguous) or (a.size and _row_major(a)):
+            return a.reshape(shape)
+    elif type(a) not in _STRIDED:
         return array_namespace(a).reshape(a, shape)
     if dims is None:
         dims = _dropped_dims(a.shape, shape)
@@ -783,7 +794,7 @@ def basic_index(a, index):
     new (None) dim stride 0, torch the size * stride of the dim that follows it (1 at the end); and a slice
     of length 0 keeps its stride in NumPy, where torch multiplies it by the step as for any other."""
     y = a[index]
-    if type(a) not in _STRIDED or (y.size and None not in index):
+    if (y.size and None not in index) or type(a) not in _STRIDED:
         return y
     st, shape, out, d = strides(a), a.shape, [], 0
     consumed = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
@@ -809,8 +820,8 @@ def advanced_index(a, index):
     y = a[index]
     if type(y) not in _STRIDED:
         return y
-    if y.ndim <= 1:
-        return contiguous(y)
+    if y.ndim <= 1:          # (a fresh non-empty 1-d result has stride 1 already)
+        return y if y.ndim and y.size and type(y) is _ndarray else contiguous(y)
     st = _index_strides(a, index)
     return contiguous(y) if st is None or len(st) != y.ndim else laid_out(y, st)
 
@@ -965,9 +976,6 @@ def elementwise(y, *operands):
     return laid_out(y, iter_strides(y.shape, [_operand(x) for x in operands]))
 
 
-_ndarray = np.ndarray
-
-
 def unary(y, a):
     """``y`` = f(``a``) elementwise (NumPy's fresh result), in torch's layout.
 
@@ -985,6 +993,8 @@ def unary(y, a):
             return y
         if type(a) is _ndarray and a.flags.c_contiguous and _row_major(y):
             return y
+    elif type(y) not in _STRIDED:
+        return y                 # a NumPy scalar (0-d result), or no strides
     return elementwise(y, a)
 
 
