@@ -725,15 +725,20 @@ def expand_strides(shape, st, new_shape) -> tuple:
     return tuple(out)
 
 
+def _reshape_keeps_layout(a) -> bool:
+    """Is a plain reshape already torch's layout?  For row-major NumPy arrays (checked the fast way first),
+    and for arrays without strides."""
+    if type(a) is _ndarray:
+        s = a.shape
+        return (1 not in s and 0 not in s and a.flags.c_contiguous) or bool(a.size and _row_major(a))
+    return type(a) not in _STRIDED
+
+
 def view(a, shape):
     """``a`` viewed with ``shape``, with torch's strides (computeStride); a copy only when no view can
     (callers check first)."""
-    if type(a) is _ndarray:
-        s = a.shape                      # row-major stays row-major, in both libraries (NumPy's method: fast)
-        if (1 not in s and 0 not in s and a.flags.c_contiguous) or (a.size and _row_major(a)):
-            return a.reshape(shape)
-    elif type(a) not in _STRIDED:
-        return array_namespace(a).reshape(a, shape)
+    if _reshape_keeps_layout(a):
+        return a.reshape(shape) if type(a) is _ndarray else array_namespace(a).reshape(a, shape)
     st = view_strides(a.shape, strides(a), shape)
     if st is None:
         return contiguous(array_namespace(a).reshape(a, shape))
@@ -744,12 +749,8 @@ def unsqueeze(a, shape, dim=None):
     """``a`` with a size-1 dim inserted at ``dim`` (``shape`` the result's shape) and torch's stride for
     it: the next dim's size * stride, 1 at the end.  Without ``dim`` the insertion point is the last one
     that ``shape`` allows; in a run of size-1 dims torch's choice depends on which dim was named."""
-    if type(a) is _ndarray:
-        s = a.shape                      # row-major stays row-major, in both libraries (NumPy's method: fast)
-        if (1 not in s and 0 not in s and a.flags.c_contiguous) or (a.size and _row_major(a)):
-            return a.reshape(shape)
-    elif type(a) not in _STRIDED:
-        return array_namespace(a).reshape(a, shape)
+    if _reshape_keeps_layout(a):
+        return a.reshape(shape) if type(a) is _ndarray else array_namespace(a).reshape(a, shape)
     if dim is None:
         dim = next(p for p in range(len(shape) - 1, -1, -1) if shape[p] == 1 and shape[:p] + shape[p + 1:] == a.shape)
     st = strides(a)
@@ -760,12 +761,8 @@ def unsqueeze(a, shape, dim=None):
 def squeeze(a, shape, dims=None):
     """``a`` without some size-1 dims (``shape`` the result's shape): the other dims keep their strides.
     Without ``dims`` the dims dropped are the first size-1 ones that ``shape`` allows."""
-    if type(a) is _ndarray:
-        s = a.shape                      # row-major stays row-major, in both libraries (NumPy's method: fast)
-        if (1 not in s and 0 not in s and a.flags.c_contiguous) or (a.size and _row_major(a)):
-            return a.reshape(shape)
-    elif type(a) not in _STRIDED:
-        return array_namespace(a).reshape(a, shape)
+    if _reshape_keeps_layout(a):
+        return a.reshape(shape) if type(a) is _ndarray else array_namespace(a).reshape(a, shape)
     if dims is None:
         dims = _dropped_dims(a.shape, shape)
     st = strides(a)

@@ -18,7 +18,6 @@ import pytest
 from seed_runner import compare_namespaces, run_both
 
 SEEDS = Path(__file__).parent / "seeds"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 
 def _digits(n_train, n_valid):
@@ -46,15 +45,6 @@ def _check(results, t_ns, m_ns, expect_names):
     compared = compare_namespaces(t_ns, m_ns)
     assert set(expect_names) <= set(compared), compared
     return compared
-
-
-@pytest.mark.parametrize("name", ["000", "001", "002", "003", "004"])
-def test_vendored_seed_matches_shared(name):
-    """parity_tests/seeds/ is a copy of ../shared/seeds/, kept in the repo so CI never depends on it."""
-    if not SHARED.is_dir():
-        pytest.skip("../shared/seeds not present")
-    ours = next(SEEDS.glob(f"{name}_*.txt"))
-    assert ours.read_text() == (SHARED / ours.name).read_text()
 
 
 def test_seed_000_from_scratch_logistic_regression(tmp_path, monkeypatch):
