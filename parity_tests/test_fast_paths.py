@@ -66,7 +66,9 @@ def test_zero_where_is_np_where(data, dtype, shapes):
     x = data.draw(hnp.arrays(dtype, x_shape, elements=st.sampled_from([0.0, -0.0, 1.5, -2.0, np.inf, -np.inf,
                                                                        np.nan])))
     if data.draw(st.booleans()) and x.ndim >= 2:           # a strided view, as a permuted gradient
-        mask = np.swapaxes(np.broadcast_to(mask, np.broadcast_shapes(mask.shape, x.shape)), 0, 1)
+        full = np.broadcast_shapes(mask.shape, x.shape)     # swap x's first two dims, and the mask's same dims
+        lead = len(full) - x.ndim
+        mask = np.swapaxes(np.broadcast_to(mask, full), lead, lead + 1)
         x = np.swapaxes(x, 0, 1)
     expected = np.where(mask, dtype(0), x)
     got = _backend.zero_where(mask, x)
