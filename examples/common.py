@@ -1,4 +1,4 @@
-"""What every example script shares: arguments, data, same-init weights, progress and metrics.
+"""What every example script shares: arguments, data, progress and metrics.
 
 Each example defines ``train(torch, data, args, rec)``: the tutorial's code
 with ``torch`` bound to the framework module, ``import torch`` or ``import
@@ -7,20 +7,23 @@ to measure the trained model (see :func:`run`).  This module holds
 everything that is *not* the tutorial:
 
 * :func:`parser` / :func:`parse`: the options every script takes
-  (``--framework``, ``--data``, ``--epochs``, ``--seed``, ``--same-init``,
-  ``--limit``, ``--out``, ``--dtype`` ...);
+  (``--framework``, ``--data``, ``--epochs``, ``--seed``, ``--limit``,
+  ``--out``, ``--dtype`` ...);
 * :func:`load_data`: ``minigrad.datasets.load_mnist`` plus ``--limit`` and
   ``--dtype``, as NumPy arrays (each example turns them into tensors itself,
   as its tutorial does);
-* same initial weights in both frameworks: :func:`init_weights` overwrites a
-  model's parameters with values drawn by NumPy from ``--seed`` (PyTorch's
-  default distributions), :func:`randn` is ``torch.randn`` drawn by NumPy,
-  and :func:`Shuffle` is ``shuffle=True`` with the order drawn by NumPy;
 * :class:`Recorder`: per-step losses and batch accuracies, a tqdm bar,
-  parameter snapshots, and (for ``python -m minigrad graph``) the first
-  step's loss tensor;
+  parameter snapshots (the initial values too), and (for ``python -m
+  minigrad graph``) the first step's loss tensor;
 * :func:`run`: one training run with timing, accuracies and the metrics
   written by ``--out`` (``metrics.json`` and ``params.npz``).
+
+Nothing is copied between the frameworks: :func:`run` calls
+``torch.manual_seed(--seed)`` and the tutorial code draws everything random
+itself (``torch.randn``, ``nn.Linear``/``nn.Conv2d``'s default init,
+``DataLoader(shuffle=True)``), as the tutorial does.  minigrad draws what
+torch draws from the same seed, so both start from the same weights and see
+the same batches.
 """
 from __future__ import annotations
 
@@ -29,7 +32,6 @@ import contextlib
 import functools
 import importlib
 import json
-import math
 import os
 import sys
 import time
@@ -42,7 +44,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np
 
 FRAMEWORKS = ("minigrad", "torch")
-SNAPSHOT_STEPS = (1, 10, 100)          # parameters are also kept after these steps
+SNAPSHOT_STEPS = (1, 10, 100)          # parameters are also kept after these steps (and before step 1)
 
 
 # ================================================================ options ==
@@ -60,11 +62,9 @@ def parser(description: str, *, epochs: int, lr: float, bs: int) -> argparse.Arg
                    help=f"learning rate (default {lr}, the tutorial's)" if lr is not None else
                    "learning rate (default: the tutorial's for the chosen model or variant)")
     p.add_argument("--bs", type=int, default=bs, help=f"batch size (default {bs})")
-    p.add_argument("--seed", type=int, default=0, help="seeds the initial weights and the shuffling")
-    p.add_argument("--same-init", action="store_true",
-                   help="draw the initial weights with NumPy from --seed (PyTorch's default distributions), so "
-                        "that torch and minigrad start from the same weights; the batch order is always drawn "
-                        "by NumPy from --seed")
+    p.add_argument("--seed", type=int, default=0,
+                   help="torch.manual_seed(SEED) before the tutorial code runs (default 0): it draws the initial "
+                        "weights and the batch order; minigrad draws the same numbers as torch from it")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N training rows")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32",
                    help="default dtype for the run (float64 for strict parity checks)")
@@ -141,70 +141,7 @@ def load_data(args) -> SimpleNamespace:
                            y_valid=y_valid, source=str(args.data))
 
 
-class Shuffle:
-    """A sampler for ``DataLoader(ds, batch_size=bs, sampler=Shuffle(len(ds), seed))``: the tutorials'
-    ``shuffle=True``, with each epoch's permutation drawn by NumPy, so both frameworks see one batch order."""
-
-    def __init__(self, n: int, seed: int):
-        self.n, self.rng = n, np.random.default_rng(seed)
-
-    def __iter__(self):
-        return iter(self.rng.permutation(self.n).tolist())
-
-    def __len__(self):
-        return self.n
-
-
-# ========================================================== initial weights ==
-
-def randn(torch, args):
-    """``torch.randn`` for the tutorial, or, with ``--same-init``, the same draw made by NumPy from ``--seed``."""
-    if not args.same_init:
-        return torch.randn
-    rng = np.random.default_rng(args.seed)
-
-    def randn(*size, requires_grad=False):
-        shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-        return torch.tensor(rng.standard_normal(shape).astype(args.dtype), requires_grad=requires_grad)
-    return randn
-
-
-def numpy_init(named_shapes, seed: int) -> dict:
-    """Initial values with PyTorch's default distributions for ``nn.Linear`` / ``nn.Conv2d``, drawn by NumPy.
-
-    A weight with 2 or more dimensions, and the bias after it, are uniform on
-    ``±1/sqrt(fan_in)`` (``kaiming_uniform_(a=sqrt(5))`` and the bias rule of
-    ``reset_parameters``); other parameters (``LayerNorm``'s ones and zeros)
-    are left out, so they keep their deterministic constructor values.
-    """
-    rng = np.random.default_rng(seed)
-    values, bound = {}, None
-    for name, shape in named_shapes:
-        leaf = name.rsplit(".", 1)[-1]
-        if leaf == "weight" and len(shape) >= 2:
-            bound = 1 / math.sqrt(math.prod(shape[1:]))
-        elif not (leaf == "bias" and bound is not None):
-            bound = None
-            continue
-        values[name] = rng.uniform(-bound, bound, size=shape)
-        if leaf == "bias":
-            bound = None
-    return values
-
-
-def init_weights(torch, model, args, rec=None):
-    """With ``--same-init``, overwrite ``model``'s initial weights with :func:`numpy_init`'s; register its
-    parameters with the recorder.  Returns ``model``."""
-    if args.same_init:
-        values = numpy_init([(k, tuple(p.shape)) for k, p in model.named_parameters()], args.seed)
-        with torch.no_grad():
-            for name, p in model.named_parameters():
-                if name in values:
-                    p.copy_(torch.tensor(values[name].astype(args.dtype)))
-    if rec is not None:
-        rec.watch(dict(model.named_parameters()))
-    return model
-
+# ================================================================ helpers ==
 
 def to_numpy(named_tensors) -> dict:
     return {k: v.detach().numpy().copy() for k, v in named_tensors.items()}
@@ -218,6 +155,9 @@ class StopTraining(Exception):
 
 class Recorder:
     """Per-step loss and batch accuracy; a tqdm bar (loss, accuracy, images/s); parameter snapshots.
+
+    The examples call ``rec.watch(dict(model.named_parameters()))`` once the
+    model is built: that keeps the initial values as snapshot 0.
 
     The examples call ``rec.step(loss, outputs, labels)`` once per optimizer
     step and ``rec.log(...)`` instead of ``print``.  ``stop_after=k`` ends
@@ -241,8 +181,10 @@ class Recorder:
                                 mininterval=0.25, dynamic_ncols=True)
 
     def watch(self, params: dict):
-        """The tensors the run trains, by name (``dict(model.named_parameters())``)."""
+        """The tensors the run trains, by name (``dict(model.named_parameters())``), before the first step:
+        their current values are kept as snapshot 0."""
         self.params = dict(params)
+        self.snapshots[0] = to_numpy(self.params)
 
     def step(self, loss, outputs=None, labels=None):
         value = loss.item()
@@ -312,8 +254,8 @@ def run(example, torch, args, data=None, rec=None) -> dict:
     tutorial prepared them, and the trained tensors by name) plus any
     example-specific values.  The result holds per-step ``losses`` and
     ``batch_acc``, ``train_acc``, ``valid_acc``, ``seconds`` (training),
-    ``params`` (NumPy, final) and ``snapshots`` (params after steps 1, 10,
-    100).  ``train_acc``/``valid_acc`` are NaN when ``rec`` stopped training
+    ``params`` (NumPy, final) and ``snapshots`` (params before step 1, as
+    snapshot 0, and after steps 1, 10, 100).  ``train_acc``/``valid_acc`` are NaN when ``rec`` stopped training
     early.
     """
     data = load_data(args) if data is None else data
@@ -322,7 +264,7 @@ def run(example, torch, args, data=None, rec=None) -> dict:
                        verbose=not args.quiet)
     if getattr(example, "USES_OPTIM", True):
         warm_up(torch)
-    torch.manual_seed(args.seed)
+    torch.manual_seed(args.seed)       # all the run's randomness (weights, batch order) comes from here
     stopped = False
     with default_dtype(torch, args.dtype):
         start = time.perf_counter()
@@ -340,7 +282,7 @@ def run(example, torch, args, data=None, rec=None) -> dict:
             valid_acc = accuracy(torch, out["predict"], out["x_valid"], data.y_valid)
     result = dict(example=example.__name__.rsplit(".", 1)[-1], framework=torch.__name__, data=data.source,
                   n_train=len(data.y_train), n_valid=len(data.y_valid), epochs=args.epochs, lr=args.lr,
-                  bs=args.bs, seed=args.seed, same_init=args.same_init, dtype=args.dtype,
+                  bs=args.bs, seed=args.seed, dtype=args.dtype,
                   model=getattr(args, "model", None), variant=getattr(args, "variant", None),
                   losses=rec.losses, batch_acc=rec.batch_accuracy(), train_acc=train_acc, valid_acc=valid_acc,
                   seconds=seconds, steps=len(rec.losses),

@@ -83,7 +83,6 @@ def train(torch, data, args, rec):
             else:
                 self.loss_function = nn.MSELoss()  # 평균제곱오차법
 
-            common.init_weights(torch, self, args, rec)   # --same-init: one set of weights in both frameworks
             if variant == "adam":
                 self.optimiser = torch.optim.Adam(self.parameters(), lr=args.lr)
             else:
@@ -138,6 +137,7 @@ def train(torch, data, args, rec):
     mnist_test_dataset = MnistDataset(csv_rows(data.x_valid, data.y_valid))
 
     C = Classifier()
+    rec.watch(dict(C.named_parameters()))
 
     epochs = args.epochs
 

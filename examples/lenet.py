@@ -72,11 +72,12 @@ def train(torch, data, args, rec):
                 num_features *= s
             return num_features
 
-    net = common.init_weights(torch, Net(), args, rec)
+    net = Net()
+    rec.watch(dict(net.named_parameters()))
 
     x_train, x_valid = torch.tensor(pad32(data.x_train)), torch.tensor(pad32(data.x_valid))
     trainset = TensorDataset(x_train, torch.tensor(data.y_train))
-    trainloader = DataLoader(trainset, batch_size=args.bs, sampler=common.Shuffle(len(trainset), args.seed))
+    trainloader = DataLoader(trainset, batch_size=args.bs, shuffle=True)
 
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.SGD(net.parameters(), lr=args.lr, momentum=0.9)

@@ -5,7 +5,7 @@ negative log-likelihood are written out, and SGD is two in-place updates
 under ``no_grad``.  ``torch`` is whichever framework ``--framework`` names::
 
     python examples/logistic_regression.py                      # minigrad, mnist5k, 2 epochs
-    python examples/logistic_regression.py --framework torch --same-init --out runs/lr-torch
+    python examples/logistic_regression.py --framework torch --out runs/lr-torch
 """
 from __future__ import annotations
 
@@ -36,8 +36,7 @@ def train(torch, data, args, rec):
     )
     n, c = x_train.shape
 
-    randn = common.randn(torch, args)           # torch.randn, or the same numbers from NumPy (--same-init)
-    weights = randn(784, 10) / math.sqrt(784)
+    weights = torch.randn(784, 10) / math.sqrt(784)
     weights.requires_grad_()
     bias = torch.zeros(10, requires_grad=True)
     rec.watch({"weights": weights, "bias": bias})

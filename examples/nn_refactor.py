@@ -106,15 +106,15 @@ def train(torch, data, args, rec):
     def get_model():
         if args.model in ("cnn", "sequential"):
             model = Mnist_CNN() if args.model == "cnn" else Sequential_CNN()
-            common.init_weights(torch, model, args, rec)
+            rec.watch(dict(model.named_parameters()))
             return model, optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-        model = common.init_weights(torch, Mnist_Logistic(), args, rec)
+        model = Mnist_Logistic()
+        rec.watch(dict(model.named_parameters()))
         return model, optim.SGD(model.parameters(), lr=lr)
 
     def get_data(train_ds, valid_ds, bs):
         return (
-            # the tutorial's shuffle=True, with the order drawn by NumPy: one batch order in both frameworks
-            DataLoader(train_ds, batch_size=bs, sampler=common.Shuffle(len(train_ds), args.seed)),
+            DataLoader(train_ds, batch_size=bs, shuffle=True),
             DataLoader(valid_ds, batch_size=bs * 2),
         )
 

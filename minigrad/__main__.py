@@ -2,9 +2,11 @@
 
 Subcommands (``python -m minigrad <command> --help``)::
 
-    compare  the same example in minigrad and in PyTorch, from the same initial weights and batch order:
-             a side-by-side table, overlaid loss curves (PNG), the largest parameter and per-step loss
-             differences.  The default command: `python -m minigrad` = `python -m minigrad compare`.
+    compare  the same example in minigrad and in PyTorch, each from manual_seed(--seed) alone (each
+             framework draws its own initial weights and batch order; nothing is copied between them):
+             a side-by-side table, overlaid loss curves (PNG), the largest initial-parameter, final-parameter
+             and per-step loss differences.  The default command: `python -m minigrad` = `python -m minigrad
+             compare`.
     train    one example in one framework: a progress bar (loss, accuracy, images/s), a loss-and-accuracy
              PNG, metrics.json, params.npz and a checkpoint written with minigrad.save.
     graph    the computation graph of one training step, as Graphviz DOT (rendered to SVG and PNG when
@@ -43,9 +45,9 @@ EXAMPLES = {
 }
 COMMANDS = ("compare", "train", "graph")
 EXAMPLE_OPTIONS = ("example options (passed to the script): --data SRC (mnist5k, a mnist.pkl.gz, an IDX folder "
-                   "or a CSV), --epochs N, --seed N, --limit N (first N training rows), --dtype float32|float64, "
-                   "--lr X, --bs N, --variant mse|bce|leaky_layernorm|adam (gan); python examples/<script>.py "
-                   "--help lists them with the tutorial's defaults")
+                   "or a CSV), --epochs N, --seed N (manual_seed, default 0), --limit N (first N training rows), "
+                   "--dtype float32|float64, --lr X, --bs N, --variant mse|bce|leaky_layernorm|adam (gan); "
+                   "python examples/<script>.py --help lists them with the tutorial's defaults")
 
 
 # ================================================================ examples ==
@@ -83,11 +85,13 @@ def _example_args(name, rest, *extra):
 # ================================================================= compare ==
 
 def compare(opts, rest) -> int:
-    example, common, args = _example_args(opts.example, rest, "--same-init")
+    example, common, args = _example_args(opts.example, rest)
     out, args.out = args.out, None                # --out DIR: DIR/minigrad and DIR/torch
     data = common.load_data(args)
     print(f"data: {args.data}: {len(data.y_train)} training and {len(data.y_valid)} validation digits; "
-          f"{example.describe(args)}; same initial weights in both frameworks ({args.dtype})")
+          f"{example.describe(args)}; {args.dtype}")
+    print(f"each framework starts from manual_seed({args.seed}) alone: it draws its own initial weights and "
+          "shuffling (no weights copied)")
     runs = {}
     for name in ("minigrad", "torch"):
         try:
@@ -110,8 +114,11 @@ def compare(opts, rest) -> int:
     for label, fmt in rows:
         print(f"{label:24}" + "".join(f"{fmt(r):>14}" for r in runs.values()))
     if "torch" in runs:
+        d0 = initial_difference(runs["minigrad"], runs["torch"])
         dp, dl = differences(runs["minigrad"], runs["torch"])
-        print(f"\nlargest parameter difference: {dp:.2e}; largest per-step loss difference: {dl:.2e}")
+        print(f"\ninitial parameters drawn from the same seed: largest difference {d0:.2e}"
+              + (" (identical)" if d0 == 0 else ""))
+        print(f"largest parameter difference: {dp:.2e}; largest per-step loss difference: {dl:.2e}")
         a, b = runs["minigrad"], runs["torch"]
         print(f"minigrad/torch time ratio: {a['seconds'] / b['seconds']:.2f} (one thread each)")
         plot = opts.plot if opts.plot is not None else (
@@ -119,6 +126,12 @@ def compare(opts, rest) -> int:
         if plot:
             _plot_compare(runs, plot, f"{opts.example}: {example.describe(args)}")
     return 0
+
+
+def initial_difference(a: dict, b: dict) -> float:
+    """Largest |difference| of two runs' initial parameters (snapshot 0), each drawn by its own framework."""
+    a0, b0 = a["snapshots"][0], b["snapshots"][0]
+    return max(float(np.abs(a0[k] - b0[k]).max()) for k in a0)
 
 
 def differences(a: dict, b: dict):
@@ -162,7 +175,7 @@ def _plot_compare(runs, path, title):
         ax.plot(x, y, style, label=label, color="C0" if name == "minigrad" else "C1", linewidth=1.6)
     ax.set_ylabel("training loss")
     ax.set_ylim(bottom=0)
-    ax.set_title(f"Same weights, same batches: minigrad vs PyTorch\n{title}", fontsize=10)
+    ax.set_title(f"Same seed, nothing copied: minigrad vs PyTorch\n{title}", fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend()
     if "torch" in runs:
@@ -241,7 +254,7 @@ def _plot_progress(result, path, title):
 def graph(opts, rest) -> int:
     import minigrad
     from minigrad.viz import make_dot
-    example, common, args = _example_args(opts.example, rest, "--framework", "minigrad", "--same-init", "--quiet")
+    example, common, args = _example_args(opts.example, rest, "--framework", "minigrad", "--quiet")
     if args.limit is None:
         args.limit = args.bs        # one batch is all one step needs
     rec = common.Recorder(stop_after=1)
@@ -265,8 +278,9 @@ def graph(opts, rest) -> int:
 
 def _parser(command):
     p = argparse.ArgumentParser(prog=f"python -m minigrad {command}", epilog=EXAMPLE_OPTIONS,
-                                description={"compare": "Train one example in minigrad and in PyTorch from the "
-                                             "same initial weights and batch order, and compare.",
+                                description={"compare": "Train one example in minigrad and in PyTorch, each "
+                                             "from torch.manual_seed(--seed) alone (no weights copied), and "
+                                             "compare.",
                                              "train": "Train one example in one framework.",
                                              "graph": "Draw the computation graph of one training step."}[command])
     p.add_argument("--example", choices=tuple(EXAMPLES), default="logistic", help="the tutorial (default logistic)")

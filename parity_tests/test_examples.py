@@ -3,10 +3,12 @@
 Smoke tests through the scripts' ``main(argv)`` and the CLI's ``main(argv)``
 (one subprocess checks ``python -m minigrad`` from a clean interpreter):
 each example trains under torch and under minigrad with its framework's own
-initialisation and writes its metrics; ``train`` writes a PNG and a
-checkpoint that ``minigrad.load`` reads back; ``compare`` prints its table;
-``graph`` writes DOT (and SVG/PNG when Graphviz is installed).  Parity
-itself is checked in ``test_mnist_parity.py``.
+initialisation and writes its metrics; both frameworks draw the same initial
+weights from the same ``--seed`` (nothing is copied between them); ``train``
+writes a PNG and a checkpoint that ``minigrad.load`` reads back; ``compare``
+prints its table, from ``manual_seed`` alone; ``graph`` writes DOT (and
+SVG/PNG when Graphviz is installed).  Parity over longer runs is checked in
+``test_mnist_parity.py``.
 """
 from __future__ import annotations
 
@@ -68,19 +70,25 @@ def test_script_runs_as_a_program(tmp_path):
     assert json.loads((tmp_path / "metrics.json").read_text())["steps"] == 2
 
 
-def test_same_init_starts_both_frameworks_from_the_same_weights():
-    """Without training (0 learning rate), the weights stay the NumPy-drawn ones, equal in both frameworks."""
+def test_the_seed_alone_gives_both_frameworks_the_same_weights_and_batches():
+    """LeNet (nn.Conv2d/nn.Linear default init, DataLoader(shuffle=True)) from --seed only: the initial weights
+    are equal bit for bit and the 16 steps' losses agree (a different batch order would not); another seed
+    draws other weights and other losses."""
     common = load_example("common")
     example = load_example("lenet")
-    final = {}
-    for fw in (torch, minigrad):
-        args = common.parse(example.parser(), ["--same-init", "--quiet", "--limit", "8", "--epochs", "1",
-                                               "--lr", "0", "--framework", fw.__name__])
-        final[fw.__name__] = common.run(example, fw, args)["params"]
-    expected = common.numpy_init([(k, v.shape) for k, v in final["torch"].items()], seed=0)
-    for name, value in expected.items():
-        np.testing.assert_array_equal(final["torch"][name], value.astype(np.float32))
-        np.testing.assert_array_equal(final["minigrad"][name], value.astype(np.float32))
+    runs = {}
+    for fw, seed in ((torch, 0), (minigrad, 0), (minigrad, 1)):
+        args = common.parse(example.parser(), ["--quiet", "--limit", "64", "--epochs", "1", "--seed", str(seed),
+                                               "--framework", fw.__name__])
+        runs[fw.__name__, seed] = common.run(example, fw, args)
+    expected, same, other = runs["torch", 0], runs["minigrad", 0], runs["minigrad", 1]
+    assert sorted(same["snapshots"][0]) == sorted(expected["snapshots"][0]) == sorted(expected["params"])
+    for name, value in expected["snapshots"][0].items():
+        np.testing.assert_array_equal(same["snapshots"][0][name], value, err_msg=name)
+        assert not np.array_equal(other["snapshots"][0][name], value), name
+    assert same["steps"] == expected["steps"] == 16
+    np.testing.assert_allclose(same["losses"], expected["losses"], rtol=0, atol=1e-5)
+    assert np.abs(np.asarray(other["losses"]) - expected["losses"]).max() > 1e-3
 
 
 # ======================================================================= CLI ==
@@ -123,14 +131,16 @@ def _table(text):
     return rows, (float(m.group(1)), float(m.group(2).rstrip(".")))
 
 
-@pytest.mark.parametrize("example", ["nn", "gan"])
-def test_cli_compare_prints_the_table_and_plots(example, tmp_path, capsys):
+@pytest.mark.parametrize("example,seed", [("nn", 0), ("gan", 1)])
+def test_cli_compare_prints_the_table_and_plots(example, seed, tmp_path, capsys):
     plot = tmp_path / "curves.png"
     limit = {"nn": "640", "gan": "60"}[example]
     assert cli(["compare", "--example", example, "--epochs", "1", "--limit", limit, "--plot", str(plot),
-                "--quiet"]) == 0
+                "--quiet", "--seed", str(seed)]) == 0
     text = capsys.readouterr().out
     assert text.startswith("data: mnist5k: ")
+    assert f"starts from manual_seed({seed}) alone" in text and "no weights copied" in text
+    assert "initial parameters drawn from the same seed: largest difference 0.00e+00 (identical)" in text
     assert re.search(r"^\s+minigrad\s+torch$", text, re.M)
     rows, (dp, dl) = _table(text)
     assert len(rows) == 5
@@ -185,6 +195,7 @@ def test_python_dash_m_minigrad_from_a_clean_process(tmp_path):
                          capture_output=True, text=True, timeout=300, env=_clean_env(), cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     rows, (dp, dl) = _table(out.stdout)
+    assert "manual_seed(0) alone" in out.stdout and "largest difference 0.00e+00 (identical)" in out.stdout
     assert rows["validation accuracy"][0] == rows["validation accuracy"][1]
     assert dp <= 1e-5 and dl <= 1e-5
     assert (tmp_path / "minigrad_vs_torch.png").is_file()

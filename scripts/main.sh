@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a virtual environment with the example extras and run the main job:
-# train on real MNIST digits in minigrad and in PyTorch from the same weights, and compare.
+# train on real MNIST digits in minigrad and in PyTorch from the same seed (torch.manual_seed alone), and compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
