@@ -6,9 +6,11 @@ torch's CPU generator is a 32-bit Mersenne Twister (mt19937) seeded as
 ``Generator`` here keeps one and turns its words into numbers exactly as
 torch's CPU kernels do, in torch's order: ``manual_seed(s)`` and then the same
 calls give the same numbers (float32 ``normal_`` too, bit for bit, see
-``_normal_fill_f32``) and the same ``get_state()`` bytes.  Words are drawn in
-bulk and transformed with NumPy; nothing loops in Python per element except
-``poisson`` (a rejection sampler) and ``randperm`` beyond 2e8 elements.
+``_normal_blocks_f32``) and the same ``get_state()`` bytes.  Words are drawn in
+bulk and transformed with NumPy, in place or in cache-sized chunks into
+per-thread scratch buffers (a new tensor's own memory takes the values: see
+``_fill``); nothing loops in Python per element except ``poisson`` (a
+rejection sampler) and ``randperm`` up to 512 and beyond 2e8 elements.
 
 Numbers are drawn on the host and then moved to the tensor's device, so a
 seed gives the same values on every backend (torch's CUDA streams are not
@@ -25,6 +27,7 @@ import contextlib
 import math
 import numbers
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -43,6 +46,7 @@ _OFF_FLOAT_NORMAL = _OFF_NORMAL_VALID + 8
 _DEFAULT_SEED = 67280421310721        # what torch.Generator() starts from
 _U64 = (1 << 64) - 1
 _BULK = 4096                          # from this many words NumPy's Generator.integers beats random_raw + astype
+_WORDS_CHUNK = 1 << 16                # words drawn at a time when writing into a tensor's own memory
 
 
 def _temper(y):
@@ -101,7 +105,7 @@ class Generator:
             self._prefix = [_temper(key[next_: next_ + left - 1]), 0, next_]
 
     def _words(self, n):
-        """The next ``n`` raw 32-bit words of the stream (uint32 array)."""
+        """The next ``n`` raw 32-bit words of the stream: a new uint32 array, which the caller may overwrite."""
         n = int(n)
         if self._prefix is not None:
             words, used, _ = self._prefix
@@ -110,7 +114,7 @@ class Generator:
             if self._prefix[1] == len(words):
                 self._prefix = None
             if len(take) == n:
-                return take
+                return take.copy()
             return np.concatenate([take, self._words(n - len(take))])
         if n >= _BULK:
             return self._ints.integers(0, 1 << 32, size=n, dtype=np.uint32)
@@ -297,9 +301,13 @@ def _fma64(a, b, c):
     return s + (err + e)
 
 
-def _unit_f32(words):
-    """torch's float32 uniform: the low 24 bits of a word, times 2**-24."""
-    return (words & np.uint32(0xFFFFFF)).astype(np.float32) * np.float32(2.0 ** -24)
+def _unit_f32(words, out=None):
+    """torch's float32 uniform: the low 24 bits of a word, times 2**-24.  In place: the words' buffer becomes
+    the floats (a float32 view of it is returned), unless ``out`` (float32, same length) is given."""
+    np.bitwise_and(words, np.uint32(0xFFFFFF), out=words)
+    out = words.view(np.float32) if out is None else out
+    np.copyto(out, words.view(np.int32), casting="unsafe")       # exact: 24 bits
+    return np.multiply(out, np.float32(2.0 ** -24), out=out)
 
 
 def _unit_f64(r64):
@@ -314,23 +322,33 @@ def _double_uniforms(gen, n):
 # ==================================================================== kernels ==
 # Each returns ``n`` host values in the order torch's kernel writes them (memory order of the output).
 
-def uniform(gen, n, dtype, low, high):
-    """``uniform_(low, high)``: ``u * (high - low) + low`` (one rounding) in the dtype's accumulate type."""
+def uniform(gen, n, dtype, low, high, out=None):
+    """``uniform_(low, high)``: ``u * (high - low) + low`` (one rounding) in the dtype's accumulate type.
+    ``out``: a flat array of the dtype to write the values into (then returned)."""
     name = dtype.name
+    if name == "float32" and (low, high) == (0.0, 1.0) and out is not None:
+        for a in range(0, n, _WORDS_CHUNK):       # a cache-sized chunk of words at a time, no second buffer
+            b = min(a + _WORDS_CHUNK, n)
+            _unit_f32(gen._words(b - a), out[a:b])
+        return out
     if name == "float64":
         u = _double_uniforms(gen, n)
-        return u if (low, high) == (0.0, 1.0) else _fma64(u, high - low, low)
-    if name == "float32":
-        u = _unit_f32(gen._words(n))
-        if (low, high) == (0.0, 1.0):
-            return u
-        lo, hi = np.float32(low), np.float32(high)
-        return _fma32(u, hi - lo, lo)
-    u = _unit_f32(gen._words(n))                 # float16: computed as float32, then rounded
-    if (low, high) != (0.0, 1.0):
-        lo, hi = np.float32(low), np.float32(high)
-        u = _fma32(u, hi - lo, lo)
-    return u.astype(np.float16)
+        res = u if (low, high) == (0.0, 1.0) else _fma64(u, high - low, low)
+    elif name == "float32":
+        res = _unit_f32(gen._words(n))
+        if (low, high) != (0.0, 1.0):
+            lo, hi = np.float32(low), np.float32(high)
+            res = _fma32(res, hi - lo, lo)
+    else:
+        res = _unit_f32(gen._words(n))           # float16: computed as float32, then rounded
+        if (low, high) != (0.0, 1.0):
+            lo, hi = np.float32(low), np.float32(high)
+            res = _fma32(res, hi - lo, lo)
+        res = res.astype(np.float16)
+    if out is None:
+        return res
+    out[...] = res
+    return out
 
 
 def _box_muller_pairs(gen, k):
@@ -365,10 +383,17 @@ def standard_normal_scalar(gen, n):
     return out
 
 
-# float32 Box-Muller on 16 values (torch's AVX2 kernel): Cephes-style log and sincos polynomials in float32,
-# with the FMAs GCC contracts there.  Reproduced operation by operation, so the results are bit-exact; every
-# operation writes into a preallocated buffer (``_Work``), one cache-sized chunk at a time.
-_F, _D = np.float32, np.float64
+# float32 Box-Muller on 16 values (torch's AVX2 ``normal_fill``): Cephes-style log and sincos polynomials in
+# float32, with the FMAs GCC contracts there, reproduced bit for bit from the words: NumPy passes over one
+# cache-sized chunk at a time, into per-thread scratch buffers (``_NormalWork``: reused, so no page faults).
+# An FMA ``fl32(a * b + c)``: the product of two float32 is exact in float64, and one float64 add rounded to
+# float32 gives the FMA (see ``_fma32``).  Where all of a step's results lie in one binade [2**b, 2**(b + 1)),
+# adding ``c + 1.5 * 2**(b + 29)`` instead rounds the float64 sum once, straight onto float32's grid there
+# (ties to even), and subtracting the constant again is exact (``_fma_b``).  The radius is a function of one
+# 24-bit word and (sin, cos) of another, so all of this was checked exhaustively: on every 24-bit word the
+# radius, sin and cos equal an operation-by-operation float32 emulation of the kernel, and every radius word
+# and every angle word, fed to torch's ``normal_`` through crafted generator states, gives torch's bits.
+_F, _D, _I = np.float32, np.float64, np.int32
 _LOG_P = tuple(_F(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
                                1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
                                3.3333331174E-1))
@@ -377,163 +402,199 @@ _DP1, _DP2, _DP3 = _F(-0.78515625), _F(-2.4187564849853515625e-4), _F(-3.7748949
 _COS_P = (_F(2.443315711809948E-005), _F(-1.388731625493765E-003), _F(4.166664568298827E-002))
 _SIN_P = (_F(-1.9515295891E-4), _F(8.3321608736E-3), _F(-1.6666654611E-1))
 _FOPI, _TWO_PI_F = _F(1.27323954473516), _F(2.0 * math.pi)
-_CHUNK = 65536          # values per pass (measured best: large enough to amortise NumPy calls)
+_THETA = _F(float(_TWO_PI_F) * 2.0 ** -24)     # u * 2pi, u = k * 2**-24: the same rounding as k * this
+_DP = float(_DP1) + float(_DP2) + float(_DP3)  # exact in float64 (the three are 8, 12 and 24 bits)
+_SIGN = np.int32(-0x80000000)
+_CHUNK = 32768          # values per half-block pass (2.3 MB of scratch a thread; measured: smaller chunks
+                        # lose to NumPy's per-call cost, larger ones gain nothing)
+_tls = threading.local()
 
 
-class _Work:
-    """Scratch arrays for one chunk: float32 ``f``, float64 ``d`` (FMA emulation), int32 ``i``.  Selections
-    and sign flips work on the float32 bits, as the kernel's masks do (NumPy's ``where=`` is slow)."""
+class _NormalWork:
+    """Scratch arrays for one chunk of ``m`` radius and ``m`` angle values, kept per thread."""
 
     def __init__(self, m):
-        self.f = [np.empty(m, _F) for _ in range(6)]
+        self.m = m
+        self.i = [np.empty(m, _I) for _ in range(4)]
+        self.f = [np.empty(m, _F) for _ in range(8)]
         self.d = [np.empty(m, _D) for _ in range(3)]
-        self.i = [np.empty(m, np.int32) for _ in range(3)]
 
 
-def _fma_into(y, x64, c, w):
-    """``y = fl32(y * x + c)`` in place (x given as float64): the float32 product is exact in float64."""
-    y64 = w.d[1]
-    np.copyto(y64, y)
+def _normal_work():
+    w = getattr(_tls, "normal", None)
+    if w is None:
+        w = _tls.normal = _NormalWork(_CHUNK)
+    return w
+
+
+def _add_b(t64, c, b, y64):
+    """``y = fl32(t + c)`` for an exact float64 ``t`` and results in the binade 2**b: one rounding."""
+    big = 1.5 * 2.0 ** (b + 29)                # its float64 ulp is float32's in [2**b, 2**(b + 1))
+    np.add(t64, _D(c) + big, out=y64)
+    np.subtract(y64, big, out=y64)
+
+
+def _fma_b(y64, x64, c, b):
+    """``y = fl32(y * x + c)`` in float64 (float32 values), for results in the binade 2**b."""
     np.multiply(y64, x64, out=y64)
-    np.add(y64, c, out=y64)
-    np.copyto(y, y64, casting="same_kind")
+    _add_b(y64, c, b, y64)
 
 
-def _horner_into(y, x64, coeffs, w):
-    y64 = w.d[1]
-    np.multiply(x64, _D(coeffs[0]), out=y64)
-    np.add(y64, _D(coeffs[1]), out=y64)
-    np.copyto(y, y64, casting="same_kind")
-    for c in coeffs[2:]:
-        _fma_into(y, x64, _D(c), w)
+def _fma_r(y64, x64, c, y32):
+    """``y = fl32(y * x + c)`` in float64 (float32 values), rounded through float32 (any binade)."""
+    np.multiply(y64, x64, out=y64)
+    np.add(y64, _D(c), out=y64)
+    np.copyto(y32, y64, casting="same_kind")
+    np.copyto(y64, y32)
 
 
-def _log_into(u1, y, w):
-    """``y = log(u1)`` as the AVX2 kernel computes it, for u1 in [2**-24, 1]."""
-    m, e, x, z, tmp = w.f[:5]
-    bits, small = w.i[0], w.i[1]
-    np.right_shift(u1.view(np.int32), 23, out=bits)
-    np.subtract(bits, 126, out=bits)                          # the exponent, for a mantissa in [0.5, 1)
-    np.bitwise_and(u1.view(np.int32), ~0x7F800000, out=m.view(np.int32))
-    np.bitwise_or(m.view(np.int32), 0x3F000000, out=m.view(np.int32))
-    np.less(m, _SQRTHF, out=small, casting="unsafe")          # 1 below sqrt(1/2), else 0
-    np.subtract(bits, small, out=bits)
-    np.copyto(e, bits, casting="unsafe")
-    np.copyto(tmp, small, casting="unsafe")
-    np.multiply(tmp, m, out=tmp)                              # m or 0: the kernel's masked add
-    np.subtract(m, _F(1), out=x)
-    np.add(x, tmp, out=x)
+def _radius_into(k, radius, w):
+    """``radius = sqrt(-2 * log(1 - u))`` as the kernel computes it, for ``u = k * 2**-24`` (k: int32, the low
+    24 bits of the words; overwritten).  The log: 1 - u = m * 2**e with m in [sqrt(1/2), sqrt(2)), and Cephes'
+    polynomial in x = m - 1."""
+    m = len(k)
+    e, sm = w.i[2][:m], w.i[3][:m]
+    f, x, z, y, tmp = (a[:m] for a in w.f[:5])
+    x64, t64, y64 = w.d[0][:m], w.d[1][:m], w.d[2][:m]
+    np.subtract(0x1000000, k, out=k)                   # 1 - u = j * 2**-24, j = 2**24 - k
+    np.copyto(f, k, casting="unsafe")                  # exact (24 bits)
+    fb = f.view(_I)
+    np.right_shift(fb, 23, out=e)                      # the exponent field of j
+    np.bitwise_and(fb, 0x7FFFFF, out=fb)               # the mantissa field
+    np.subtract(fb, 0x3504F3, out=sm)                  # (mantissa of sqrt(1/2))
+    np.right_shift(sm, 31, out=sm)                     # -1 where the mantissa is below sqrt(1/2), else 0
+    np.add(e, sm, out=e)
+    np.left_shift(sm, 23, out=sm)
+    np.bitwise_or(fb, 0x3F000000, out=fb)              # m in [0.5, 1) ...
+    np.subtract(fb, sm, out=fb)                        # ... doubled where below sqrt(1/2)
+    np.subtract(f, _F(1), out=x)                       # x = m - 1 or 2m - 1: exact
     np.multiply(x, x, out=z)
-    x64 = w.d[0]
     np.copyto(x64, x)
-    _horner_into(y, x64, _LOG_P, w)
-    np.multiply(y, x, out=y)
-    np.multiply(e, _LOG_Q1, out=tmp)
-    np.copyto(x64, z)
-    y64 = w.d[1]                                              # y * z + e * q1: GCC fused the first product
+    np.multiply(x64, _D(_LOG_P[0]), out=y64)           # Horner, one FMA a step; only the last step's results
+    np.add(y64, _D(_LOG_P[1]), out=y64)                # keep to one binade (all in [1/4, 1/2))
+    np.copyto(y, y64, casting="same_kind")
     np.copyto(y64, y)
-    np.multiply(y64, x64, out=y64)
-    np.copyto(w.d[2], tmp)
-    np.add(y64, w.d[2], out=y64)
+    for c in _LOG_P[2:-1]:
+        _fma_r(y64, x64, c, y)
+    _fma_b(y64, x64, _LOG_P[-1], -2)
+    np.multiply(y64, x64, out=y64)                     # y * x (exact in float64) ...
+    np.copyto(y, y64, casting="same_kind")             # ... rounded
+    np.copyto(y64, y)
+    np.subtract(e, 150, out=e)                         # Cephes' e: 2**-24 scales j, m is in [0.5, 1)
+    np.copyto(f, e, casting="unsafe")
+    np.multiply(f, _LOG_Q1, out=tmp)
+    np.copyto(x64, z)
+    np.multiply(y64, x64, out=y64)                     # y * z + e * q1: GCC fused the first product
+    np.copyto(t64, tmp)
+    np.add(y64, t64, out=y64)
     np.copyto(y, y64, casting="same_kind")
     np.multiply(z, _F(0.5), out=tmp)
-    np.subtract(y, tmp, out=y)                                # an FMA too, but z * 0.5 is exact
+    np.subtract(y, tmp, out=y)                         # an FMA too, but z * 0.5 is exact
     np.add(x, y, out=y)
-    np.multiply(e, _LOG_Q2, out=tmp)                          # exact (9-bit constant, small integer e)
+    np.multiply(f, _LOG_Q2, out=tmp)                   # exact (9-bit constant, small integer e)
     np.add(y, tmp, out=y)
+    np.multiply(y, _F(-2), out=y)
+    np.sqrt(y, out=radius)                             # (-0 for u = 0)
 
 
-def _select_into(out, a, b, mask):
-    """``out = a where mask else b`` on the bits (mask: int32 0 or -1)."""
-    o, ai, bi = out.view(np.int32), a.view(np.int32), b.view(np.int32)
-    np.bitwise_xor(ai, bi, out=o)
-    np.bitwise_and(o, mask, out=o)
-    np.bitwise_xor(o, bi, out=o)
-
-
-def _sincos_into(theta, s, c, w):
-    """``s, c = sin(theta), cos(theta)`` as the AVX2 kernel computes them, for theta in [0, 2*pi)."""
-    tmp, y, x, z, yc, ys = w.f
-    j, mask, sign = w.i
-    np.multiply(theta, _FOPI, out=tmp)
-    np.copyto(j, tmp, casting="unsafe")                       # truncation
+def _sincos_into(k, s, c, w):
+    """``s, c = sin(theta), cos(theta)`` as the kernel computes them, for ``theta = fl32(u * 2pi)``,
+    ``u = k * 2**-24`` (k: int32, overwritten)."""
+    m = len(k)
+    j = k
+    sel, sgn = w.i[2][:m], w.i[3][:m]
+    theta, x, z, ys, yc = (a[:m] for a in w.f[:5])
+    z64, t64, y64 = w.d[0][:m], w.d[1][:m], w.d[2][:m]
+    np.copyto(theta, k, casting="unsafe")
+    np.multiply(theta, _THETA, out=theta)
+    np.multiply(theta, _FOPI, out=x)
+    np.copyto(j, x, casting="unsafe")                  # truncation
     np.add(j, 1, out=j)
-    np.bitwise_and(j, ~1, out=j)
-    np.copyto(y, j, casting="unsafe")
-    np.multiply(y, _DP1, out=tmp)                             # exact products: FMA or not, the same
-    np.add(theta, tmp, out=x)
-    np.multiply(y, _DP2, out=tmp)
-    np.add(x, tmp, out=x)
-    x64, y64 = w.d[0], w.d[1]
-    np.copyto(x64, y)
-    np.multiply(x64, _D(_DP3), out=x64)
-    np.copyto(y64, x)
-    np.add(x64, y64, out=x64)
-    np.copyto(x, x64, casting="same_kind")
+    np.bitwise_and(j, ~1, out=j)                       # the octant pair: y = j in {0, 2, 4, 6, 8}
+    np.copyto(y64, j)
+    np.multiply(y64, _DP, out=y64)                     # y * (DP1 + DP2 + DP3): exact, and the kernel's first two
+    np.copyto(t64, theta)                              # steps (y * DP1, y * DP2) are exact in float32: so the
+    np.add(y64, t64, out=y64)                          # reduced x is theta + y * DP rounded once
+    np.copyto(x, y64, casting="same_kind")
     np.multiply(x, x, out=z)
-    z64 = w.d[0]
     np.copyto(z64, z)
-    _horner_into(yc, z64, _COS_P, w)
-    np.multiply(yc, z, out=yc)
-    np.multiply(z, _F(-0.5), out=tmp)
-    np.copyto(y64, yc)                                        # yc * z - z / 2, fused
-    np.multiply(y64, z64, out=y64)
-    np.copyto(w.d[2], tmp)
-    np.add(y64, w.d[2], out=y64)
+    np.multiply(z64, _D(_COS_P[0]), out=y64)           # cosine polynomial (steps in one binade each)
+    _add_b(y64, _COS_P[1], -10, y64)
+    _fma_b(y64, z64, _COS_P[2], -5)
+    np.multiply(y64, z64, out=y64)                     # yc * z, rounded
+    np.copyto(yc, y64, casting="same_kind")
+    np.copyto(y64, yc)
+    np.multiply(y64, z64, out=y64)                     # yc * z - z / 2, fused
+    np.multiply(z, _F(-0.5), out=ys)
+    np.copyto(t64, ys)
+    np.add(y64, t64, out=y64)
     np.copyto(yc, y64, casting="same_kind")
     np.add(yc, _F(1), out=yc)
-    _horner_into(ys, z64, _SIN_P, w)
-    np.multiply(ys, z, out=ys)
-    np.copyto(z64, x)
-    _fma_into(ys, z64, z64, w)                                # ys * x + x
-    np.bitwise_and(j, 2, out=mask)                            # which polynomial is the sine: -1 / 0 mask
-    np.equal(mask, 0, out=mask, casting="unsafe")
-    np.negative(mask, out=mask)
-    _select_into(s, ys, yc, mask)
-    _select_into(c, yc, ys, mask)
-    np.add(s, _F(0), out=s)                                   # the kernel selects by adding +0: -0 -> +0
-    np.add(c, _F(0), out=c)
-    np.bitwise_and(j, 4, out=sign)                            # sign bits, as the kernel flips them
-    np.left_shift(sign, 29, out=sign)
-    np.bitwise_xor(s.view(np.int32), sign, out=s.view(np.int32))
-    np.subtract(j, 2, out=j)
-    np.invert(j, out=j)
-    np.bitwise_and(j, 4, out=sign)
-    np.left_shift(sign, 29, out=sign)
-    np.bitwise_xor(c.view(np.int32), sign, out=c.view(np.int32))
+    np.multiply(z64, _D(_SIN_P[0]), out=y64)           # sine polynomial
+    _add_b(y64, _SIN_P[1], -7, y64)
+    _fma_b(y64, z64, _SIN_P[2], -3)
+    np.multiply(y64, z64, out=y64)                     # ys * z, rounded
+    np.copyto(ys, y64, casting="same_kind")
+    np.copyto(y64, ys)
+    np.copyto(t64, x)
+    np.multiply(y64, t64, out=y64)                     # ys * x + x, fused
+    np.add(y64, t64, out=y64)
+    np.copyto(ys, y64, casting="same_kind")
+    # sin takes the sine polynomial and cos the cosine one, swapped where j & 2; sin's sign flips where j & 4,
+    # cos's where ~(j - 2) & 4, i.e. (j + 2) & 4 for these j (the kernel's masks, on the float32 bits).  The
+    # kernel also adds +0 to both, which changes nothing here: neither polynomial gives -0.
+    a, b, d = ys.view(_I), yc.view(_I), x.view(_I)
+    np.left_shift(j, 30, out=sel)
+    np.right_shift(sel, 31, out=sel)                   # -1 where j & 2
+    np.bitwise_xor(a, b, out=d)
+    np.bitwise_and(d, sel, out=d)
+    sv, cv = s.view(_I), c.view(_I)
+    np.bitwise_xor(a, d, out=sv)
+    np.bitwise_xor(b, d, out=cv)
+    np.left_shift(j, 29, out=sgn)
+    np.bitwise_and(sgn, _SIGN, out=sgn)
+    np.bitwise_xor(sv, sgn, out=sv)
+    np.add(j, 2, out=j)
+    np.left_shift(j, 29, out=sgn)
+    np.bitwise_and(sgn, _SIGN, out=sgn)
+    np.bitwise_xor(cv, sgn, out=cv)
 
 
-def _normal_fill_f32(u, mean, std):
-    """torch's ``normal_fill_AVX2`` over whole 16-value blocks of float32 uniforms: per block, 8 radii from
-    the first 8 values and 8 angles from the last 8; cos results first, then sin, each ``* std + mean``."""
-    halves = u.view("V32")                        # 8 float32 as one item: block halves without 8-wide strides
-    out = np.empty_like(u)
-    out_halves = out.view("V32")
+def _normal_blocks_f32(gen, blocks, mean, std, out):
+    """Draw ``16 * blocks`` words and write torch's float32 ``normal_fill`` of them into ``out[:16 * blocks]``:
+    per block, 8 radii from the first 8 words and 8 angles from the last 8; cos results first, then sin,
+    each ``* std + mean``."""
     mean32, std32 = _F(mean), _F(std)
     plain = mean32 == 0 and std32 == 1
-    rows = _CHUNK // 8
-    blocks = len(halves) // 2
-    w = None
+    w = _normal_work()
+    rows = w.m // 8
+    out_halves = out[:16 * blocks].view("V32")         # 8 float32 as one item: block halves, no 8-wide strides
     for r in range(0, blocks, rows):
         k = min(rows, blocks - r)
-        if w is None or len(w.i[0]) != 8 * k:
-            w = _Work(8 * k)
-            radius, s, c, buf = (np.empty(8 * k, _F) for _ in range(4))
-        buf.view("V32")[:] = halves[2 * r: 2 * (r + k): 2]
-        np.subtract(_F(1), buf, out=buf)
-        _log_into(buf, radius, w)
-        np.multiply(radius, _F(-2), out=radius)
-        np.sqrt(radius, out=radius)
-        buf.view("V32")[:] = halves[2 * r + 1: 2 * (r + k): 2]
-        np.multiply(buf, _TWO_PI_F, out=buf)
-        _sincos_into(buf, s, c, w)
+        m = 8 * k
+        words = gen._words(16 * k)
+        np.bitwise_and(words, np.uint32(0xFFFFFF), out=words)     # the float32 uniform's 24 bits
+        halves = words.view("V32")
+        kr, ka = w.i[0][:m], w.i[1][:m]
+        kr.view("V32")[:] = halves[0::2]
+        ka.view("V32")[:] = halves[1::2]
+        radius, s, c = w.f[5][:m], w.f[6][:m], w.f[7][:m]
+        _radius_into(kr, radius, w)
+        _sincos_into(ka, s, c, w)
+        # the kernel's fma(n, std, mean); with (0, 1) it only turns -0 into +0, and a product is -0 only where
+        # the radius is (u = 0): sin and cos are never -0
+        signed_zero = plain and not radius.all()
         for part, trig in ((0, c), (1, s)):
-            np.multiply(radius, trig, out=buf)
-            if plain:
-                np.add(buf, _F(0), out=buf)           # fma(n, 1, 0): -0 becomes +0
-            else:
-                buf[:] = _fma32(buf, std32, mean32)
-            out_halves[2 * r + part: 2 * (r + k): 2] = buf.view("V32")
+            np.multiply(radius, trig, out=trig)
+            if not plain:                             # as _fma32, in scratch
+                t64 = w.d[0][:m]
+                np.copyto(t64, trig)
+                np.multiply(t64, _D(std32), out=t64)
+                np.add(t64, _D(mean32), out=t64)
+                np.copyto(trig, t64, casting="same_kind")
+            elif signed_zero:
+                np.add(trig, _F(0), out=trig)
+            out_halves[2 * r + part: 2 * (r + k): 2] = trig.view("V32")
     return out
 
 
@@ -550,46 +611,45 @@ def _normal_fill_f64(u, mean, std):
     return _fma64(out.reshape(-1), std, mean)
 
 
-def normal(gen, n, dtype, mean, std, contiguous=True):
+def normal(gen, n, dtype, mean, std, contiguous=True, out=None):
     """``normal_(mean, std)``: torch's 16-value Box-Muller blocks for a contiguous float tensor of at least 16
-    elements (the last partial block redrawn over the last 16 elements), else the scalar path."""
+    elements (the last partial block redrawn over the last 16 elements), else the scalar path.  ``out``: a flat
+    array of the dtype to write the values into (then returned)."""
     name = dtype.name
-    if n >= 16 and contiguous and name in ("float32", "float64"):
-        tail = n % 16
+    if n >= 16 and contiguous and name in ("float32", "float16"):
+        whole, tail = divmod(n, 16)
+        res = out if out is not None and name == "float32" else np.empty(n, np.float32)
+        _normal_blocks_f32(gen, whole, mean, std, res)
+        if tail:
+            if name == "float32":
+                gen._words(tail)        # torch draws a uniform for every element, then redraws the last block
+            last = _normal_blocks_f32(gen, 1, mean, std, np.empty(16, np.float32))
+            res[n - 16:] = last         # (float16 draws only the words its blocks use)
         if name == "float32":
-            u = _unit_f32(gen._words(n + (16 if tail else 0)))
-            fill = _normal_fill_f32
-        else:
-            u = _double_uniforms(gen, n + (16 if tail else 0))
-            fill = _normal_fill_f64
+            return res
+        res = res.astype(np.float16)
+    elif n >= 16 and contiguous and name == "float64":
+        tail = n % 16
         whole = n - tail
-        if not tail:
-            return fill(u, mean, std)
-        res = fill(np.concatenate([u[:whole], u[n:]]), mean, std)     # one pass over all the blocks
-        out = np.empty(n, u.dtype)
-        out[:whole] = res[:whole]
-        out[n - 16:] = res[whole:]
-        return out
-    if n >= 16 and contiguous and name == "float16":
-        return _normal_fill_f16(gen, n, mean, std)
-    return _affine(standard_normal_scalar(gen, n), mean, std).astype(name)
+        u = _double_uniforms(gen, n + (16 if tail else 0))
+        if tail:
+            r = _normal_fill_f64(np.concatenate([u[:whole], u[n:]]), mean, std)   # one pass over all the blocks
+            res = np.empty(n, np.float64)
+            res[:whole] = r[:whole]
+            res[n - 16:] = r[whole:]
+        else:
+            res = _normal_fill_f64(u, mean, std)
+    else:
+        res = _affine(standard_normal_scalar(gen, n), mean, std).astype(name)
+    if out is None:
+        return res
+    out[...] = res
+    return out
 
 
 def _affine(z, mean, std):
     """torch's ``z * std + mean`` on doubles (one rounding)."""
     return z + 0.0 if (mean, std) == (0.0, 1.0) else _fma64(z, std, mean)
-
-
-def _normal_fill_f16(gen, n, mean, std):
-    """torch's float16 normal: the float32 kernel over whole blocks of fresh float32 uniforms (only those a
-    block needs: the last partial block draws its 16 and lands on the last 16 elements), then rounded."""
-    whole, tail = divmod(n, 16)
-    res = _normal_fill_f32(_unit_f32(gen._words(16 * whole + (16 if tail else 0))), mean, std)
-    out = np.empty(n, np.float32)
-    out[:16 * whole] = res[:16 * whole]
-    if tail:
-        out[n - 16:] = res[16 * whole:]
-    return out.astype(np.float16)
 
 
 # ================================================================ integers ==
@@ -735,63 +795,123 @@ def geometric(gen, n, p):
 
 # =============================================================== randperm ==
 _RANDPERM_SMALL = (2 ** 32 - 1) // 20      # torch switches to 64-bit draws from here
+_PERM_LOOP = 512                           # up to here a Python loop beats NumPy's per-call cost
+_PERM_KEEP = 1 << 16                       # scratch kept per thread up to here (6 int64 arrays of n)
 
 
 def randperm(gen, n):
-    """torch's Fisher-Yates shuffle of ``arange(n)``: step i swaps i with ``i + word % (n - i)``.
-
-    The swaps are sequential, but their outcome has a closed form: position k is final after step k, and
-    it receives the value then at its partner position, which is either untouched (its own index) or the
-    value an earlier step with the same partner moved there.  With the steps grouped by partner (one stable
-    radix sort) the chains of moves are followed by pointer jumping: O(n log n) NumPy work, no Python loop."""
+    """torch's Fisher-Yates shuffle of ``arange(n)``: step i swaps i with ``i + word % (n - i)``.  Up to
+    ``_PERM_LOOP`` elements a plain loop (NumPy's per-call cost is larger), then ``_randperm_sorted``."""
     if n < 2:
         return np.arange(n, dtype=np.int64)
     if n >= _RANDPERM_SMALL:
         return _randperm_inside_out(gen, n)
-    steps = np.arange(n - 1, dtype=np.int32)
-    w = gen._words(n - 1)
-    target = steps + (w % (n - steps).astype(np.uint32)).astype(np.int32)
-    return _swap_chain(target, n).astype(np.int64)
+    if n <= _PERM_LOOP:
+        a = list(range(n))
+        for i, w in enumerate(gen._words(n - 1).tolist()):
+            z = i + w % (n - i)
+            a[i], a[z] = a[z], a[i]
+        return np.array(a, dtype=np.int64)
+    return _randperm_sorted(gen, n)
 
 
-def _stable_order(keys, n):
-    """Stable argsort of integer keys in [0, n): NumPy's radix sort on 16-bit keys, two passes above that."""
-    if n <= 1 << 16:
-        return np.argsort(keys.astype(np.uint16), kind="stable").astype(np.int32)
-    lo = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
-    hi = np.argsort((keys[lo] >> 16).astype(np.uint16), kind="stable")
-    return lo[hi].astype(np.int32)
+class _PermWork:
+    """Scratch arrays for ``_randperm_sorted`` of ``n`` elements (kept per thread up to ``_PERM_KEEP``: fresh
+    ones would cost page faults on each call)."""
+
+    def __init__(self, n):
+        self.n = n
+        i = np.arange(n - 1, dtype=np.uint32)
+        self.modulus = np.uint32(n) - i                         # step i draws its partner from n - i
+        self.base = i * np.uint32(0x10001) if n <= 1 << 16 else None   # i << 16 | i
+        self.a = [np.empty(n, np.intp) for _ in range(6)]
+        self.own = np.zeros(n, bool)
+        self.mask = np.empty(n, bool)
 
 
-def _swap_chain(target, n):
-    """Final array of ``for k: a[k], a[target[k]] = a[target[k]], a[k]`` on ``arange(n)`` (int32 arrays,
-    ``target[k] >= k``, one step fewer than positions)."""
-    steps = len(target)
-    order = _stable_order(target, n)              # steps grouped by partner, in step order within a group
-    grouped = target[order]
-    same = grouped[1:] == grouped[:-1]            # same[j]: sorted entries j and j + 1 share a partner
-    # prev_same[k]: the last earlier step with k's partner, -1 if none
-    prev_same = np.empty(steps, np.int32)
-    prev_same[order] = np.concatenate(([-1], np.where(same, order[:-1], -1)))
-    # parent[p]: the last step before step p that moved a value into position p (-1 if none)
-    parent = np.full(n, -1, np.int32)
-    ends = np.flatnonzero(~same)                  # the last step of each partner group (and the final one)
-    parent[grouped[ends]] = order[ends]
-    parent[grouped[-1]] = order[-1]
-    idx = np.arange(n, dtype=np.int32)
-    own = parent[:steps] == idx[:steps]           # a step whose partner is itself moves nothing
-    parent[:steps] = np.where(own, prev_same, parent[:steps])
-    root = np.where(parent >= 0, parent, idx)     # the value at p when step p starts is its chain's root
-    while True:
-        nxt = root[root]
-        if np.array_equal(nxt, root):
-            break
-        root = nxt
-    moved = np.where(prev_same >= 0, root[np.maximum(prev_same, 0)], target)
-    out = np.empty(n, np.int32)
-    out[:steps] = np.where(target == idx[:steps], root[:steps], moved)
-    out[steps] = root[steps]
+def _perm_work(n):
+    if n > _PERM_KEEP:
+        return _PermWork(n)
+    w = getattr(_tls, "perm", None)
+    if w is None or w.n != n:
+        w = _tls.perm = _PermWork(n)
+    return w
+
+
+def _randperm_sorted(gen, n):
+    """The shuffle's outcome in closed form.  Position k is final after step k, and receives the value then at
+    its partner t_k: the value an earlier step with partner t_k moved there (the latest such step), or t_k's
+    own if none did.  The value step s moves, in turn, is the value at position s when step s starts: the one
+    the latest earlier step with partner s moved there, or s.  So with the steps sorted by (partner, step)
+    (one sort of ``t << b | step``), entry j gets its value from entry j - 1 when both have the same partner,
+    and each entry's carried value comes down a chain of earlier entries, resolved by pointer jumping over
+    the unresolved ones: O(n log n) NumPy work, no Python loop over elements."""
+    steps = n - 1
+    w = _perm_work(n)
+    grp, step, v, t1, t2 = (w.a[k][:steps] for k in (0, 1, 3, 4, 5))
+    last = w.a[2]                                               # indexed by position: n long
+    own = w.own
+    key = gen._words(steps)
+    np.remainder(key, w.modulus, out=key)                       # t - i
+    np.equal(key, 0, out=own[:steps])                           # own[g]: step g's partner is g itself
+    if n <= 1 << 16:                                            # key = t << 16 | step, in uint32
+        np.left_shift(key, 16, out=key)
+        np.add(key, w.base, out=key)
+        key.sort()
+        np.right_shift(key, 16, out=grp)
+        np.bitwise_and(key, 0xFFFF, out=step)
+    else:
+        key64 = key.astype(np.uint64)
+        np.left_shift(key64, 32, out=key64)
+        np.add(key64, np.arange(steps, dtype=np.uint64) * np.uint64(0x100000001), out=key64)
+        key64.sort()
+        np.right_shift(key64, np.uint64(32), out=grp, casting="unsafe")
+        np.bitwise_and(key64, np.uint64(0xFFFFFFFF), out=step, casting="unsafe")
+    # last[g]: the last entry with partner g from a step before g (entries are sorted), -1 if none
+    count = np.bincount(grp, minlength=n)
+    np.cumsum(count, out=last)
+    last -= 1
+    last -= own
+    count -= own
+    count -= 1
+    count >>= 63                                                # -1 where group g has no earlier step
+    last |= count
+    # v[j]: the entry whose carried value entry j carries on (its chain's parent), or -(step + 1) at a root
+    np.take(last, step, out=v, mode="wrap")
+    np.right_shift(v, 63, out=t1)
+    t1 &= step
+    v -= t1
+    _chain_roots(v, w.mask[:steps], t1, t2)                     # now v[j] = -(value entry j carries + 1)
+    # out[step[j]]: the value entry j - 1 carries if it has the same partner, else the partner's own value
+    vals, diff = t1, t2
+    vals[0] = grp[0]
+    np.subtract(grp[1:], grp[:-1], out=diff[1:])                # >= 0
+    diff -= 1
+    diff >>= 63                                                 # -1 where entry j shares j - 1's partner
+    np.add(v[:-1], 1, out=vals[1:])
+    vals[1:] += grp[1:]                                         # partner - carried value
+    vals[1:] &= diff[1:]
+    np.subtract(grp[1:], vals[1:], out=vals[1:])
+    out = np.empty(n, np.int64)
+    out[step] = vals
+    out[steps] = -(v[-1] + 1) if grp[-1] == steps else steps    # the last position: the last step into it
     return out
+
+
+def _chain_roots(v, mask, p, q):
+    """Pointer jumping in place: ``v[j] >= 0`` points at an earlier entry; replace it by that entry's value
+    (pointer or root code ``< 0``) until every entry holds its root's code.  Only unresolved entries are
+    visited, and chains are short (their lengths fall off geometrically): a few rounds.  ``mask``, ``p``, ``q``:
+    scratch as long as ``v``.  (``take`` with ``mode='wrap'``: with ``out`` and the default mode NumPy buffers
+    a copy; the indices are in range anyway.)"""
+    np.greater_equal(v, 0, out=mask)
+    act = np.flatnonzero(mask)
+    while act.size:
+        na = act.size
+        np.take(v, act, out=p[:na], mode="wrap")                # the parents
+        np.take(v, p[:na], out=q[:na], mode="wrap")             # their parents, or their roots' codes
+        v[act] = q[:na]
+        act = act[q[:na] >= 0]                                  # still unresolved
 
 
 def _randperm_inside_out(gen, n):
@@ -940,11 +1060,18 @@ def _prepare(t, generator):
     return _gen(generator, t.device)
 
 
-def _fill(t, generator, draw, fresh=False):
-    """Draw ``t.numel()`` values with ``draw(gen, n)`` in torch's order and store them in ``t``."""
+def _fill(t, generator, draw, fresh=False, into=False):
+    """Draw ``t.numel()`` values with ``draw(gen, n)`` in torch's order and store them in ``t``.  ``into``:
+    ``draw(gen, n, out)`` can write the values into ``out``, a flat array of ``t``'s dtype; a new contiguous
+    host tensor then takes them in its own memory (no second full-size buffer, whose freeing would hand the
+    heap back to the OS and cost page faults on the next draw)."""
     gen = _prepare(t, generator)
     n = t.numel()
     if n == 0:
+        return t
+    data = t._data
+    if into and fresh and type(data) is np.ndarray and data.flags.c_contiguous and data.dtype == t.dtype.name:
+        draw(gen, n, data.reshape(-1))
         return t
     return _write(t, _arrange(np.asarray(draw(gen, n)), tuple(t.shape), _order(t._data)), fresh)
 
@@ -982,7 +1109,7 @@ def uniform_(t, frm=0.0, to=1.0, generator=None, fresh=False):
     if to - frm > info.max:
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_dtype_title(t.dtype)}>::max(), but "
                            f"found to={to:g} and from={frm:g} which result in to-from to exceed the limit")
-    return _fill(t, generator, lambda g, n: uniform(g, n, t.dtype, frm, to), fresh)
+    return _fill(t, generator, lambda g, n, out=None: uniform(g, n, t.dtype, frm, to, out), fresh, into=True)
 
 
 def normal_(t, mean=0.0, std=1.0, generator=None, fresh=False):
@@ -991,7 +1118,8 @@ def normal_(t, mean=0.0, std=1.0, generator=None, fresh=False):
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     _float_only(t, "normal_kernel_cpu")
     contiguous = _backend.is_contiguous(t._data)
-    return _fill(t, generator, lambda g, n: normal(g, n, t.dtype, mean, std, contiguous), fresh)
+    return _fill(t, generator, lambda g, n, out=None: normal(g, n, t.dtype, mean, std, contiguous, out), fresh,
+                 into=True)
 
 
 def bernoulli_(t, p=0.5, generator=None):
