@@ -6,6 +6,7 @@ _ops, _tensor, _factories, nn, optim, utils.data.
 """
 from __future__ import annotations
 
+import builtins as _builtins
 import warnings as _warnings
 
 # torch computes log(0) = -inf, x/0 = inf silently; NumPy would warn from inside minigrad's ops.
@@ -17,6 +18,7 @@ from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_defaul
                      int64, set_default_dtype, uint8)
 from ._dtype import ALIASES as _ALIASES
 from ._tensor import Size, Tensor, bmm, cat, concat, concatenate, matmul, maximum, minimum, mm, stack, where
+from ._tensor import _SCALAR_NAMES, _SCALAR_TYPES as _NUMBERS     # (int, float and bool are dtypes in here)
 from ._factories import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange,
                          as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like,
                          get_default_device, linspace, multinomial, normal, ones, ones_like, poisson, rand,
@@ -54,6 +56,158 @@ _FUNCTIONS = ("add sub mul div pow neg exp log sqrt rsqrt abs sigmoid tanh relu 
 for _name in _FUNCTIONS:
     globals()[_name] = _method_as_function(_name)
 greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne  # noqa: F821
+
+
+# ======================================================== elementwise math ==
+# minigrad.X(input, ..., *, out=None) for torch's pointwise math: the Tensor methods of the same names, with
+# torch's argument errors for the function forms, and out= (written in place, torch's checks).
+
+def _with_out(name, compute, out, tensors):
+    """``compute()``; with ``out=``: torch's refusal under autograd, then the result stored into ``out`` (cast to
+    its dtype where torch casts)."""
+    if out is None:
+        return compute()
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {Tensor._type_name(out)}")
+    if is_grad_enabled() and _builtins.any(isinstance(t, Tensor) and t.requires_grad for t in (*tensors, out)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    with no_grad():
+        result = compute()
+    if out.dtype is not result.dtype and name in _SAME_DTYPE_OUT:
+        a, b = (_SCALAR_NAMES[t.dtype.name] for t in (out, result))
+        raise RuntimeError(f"nan_to_num: dtype of out: {a} should be same as input: {b}" if name == "nan_to_num"
+                           else f"Found dtype {a} but expected {b}")
+    return out._assign_out(result)
+
+
+_SAME_DTYPE_OUT = {"trunc", "frac", "sgn", "nan_to_num"}     # their out= is never cast
+
+
+def _check_tensor(name, x, arg, position):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not "
+                        f"{Tensor._type_name(x)}")
+
+
+def _unary_math(name):
+    method = getattr(Tensor, name)
+
+    def function(input, *, out=None):
+        _check_tensor(name, input, "input", 1)
+        return _with_out(name, lambda: method(input), out, (input,))
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input, *, out=None)``: ``input.{name}()``."
+    return function
+
+
+def _binary_math(name):
+    """(Tensor input, Tensor other, *, Tensor out = None)."""
+    method = getattr(Tensor, name)
+
+    def function(input, other, *, out=None):
+        _check_tensor(name, input, "input", 1)
+        _check_tensor(name, other, "other", 2)
+        return _with_out(name, lambda: method(input, other), out, (input, other))
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input, other, *, out=None)``: ``input.{name}(other)``."
+    return function
+
+
+_T_T = ("Tensor input, Tensor other, *, Tensor out = None", ["Tensor"] * 3)
+_T_N = ("Tensor input, Number other, *, Tensor out = None", ["Tensor", "Number", "Tensor"])
+
+
+def _tensor_or_number_math(name, number_self=None):
+    """(Tensor input, Tensor or Number other, *, Tensor out = None); ``number_self`` "out" or "no out": there
+    is a (Number self, Tensor other) overload too (``Tensor._<name>_number_self``), with out= or without."""
+    method = getattr(Tensor, name)
+    signatures = [_T_T, _T_N]
+    if number_self is not None:
+        with_out = number_self == "out"
+        text = "Number self, Tensor other" + (", *, Tensor out = None" if with_out else "")
+        signatures.insert(1, (text, ["Number", "Tensor"] + ["Tensor"] * with_out))
+
+    def function(input, other, *, out=None):
+        if isinstance(input, Tensor) and isinstance(other, (Tensor, *_NUMBERS)):
+            return _with_out(name, lambda: method(input, other), out, (input, other))
+        if number_self is not None and isinstance(input, _NUMBERS) and isinstance(other, Tensor) and \
+                (out is None or with_out):
+            return _with_out(name, lambda: getattr(Tensor, f"_{name}_number_self")(input, other), out, (other,))
+        raise Tensor._invalid_arguments(name, (input, other), signatures, {"out": out})
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input, other, *, out=None)``: ``input.{name}(other)``."
+    return function
+
+
+_UNARY_MATH = ("sin cos tan asin acos atan sinh cosh asinh acosh atanh log2 log10 log1p expm1 exp2 erf erfc erfinv "
+               "trunc frac sgn deg2rad rad2deg").split()
+for _name in _UNARY_MATH:
+    globals()[_name] = _unary_math(_name)
+atan2, hypot = _binary_math("atan2"), _binary_math("hypot")
+fmod, copysign = _tensor_or_number_math("fmod"), _tensor_or_number_math("copysign")
+xlogy = _tensor_or_number_math("xlogy", number_self="out")
+remainder = _tensor_or_number_math("remainder", number_self="no out")
+
+
+def logit(input, eps=None, *, out=None):
+    _check_tensor("logit", input, "input", 1)
+    if eps is not None:
+        eps = Tensor._float_arg("logit", "eps", eps, 2)
+    return _with_out("logit", lambda: input.logit(eps), out, (input,))
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    _check_tensor("nan_to_num", input, "input", 1)
+    return _with_out("nan_to_num", lambda: input.nan_to_num(nan, posinf, neginf), out, (input,))
+
+
+def lerp(input, end, weight, *, out=None):
+    if not (isinstance(input, Tensor) and isinstance(end, Tensor) and isinstance(weight, (Tensor, *_NUMBERS))):
+        raise Tensor._invalid_arguments("lerp", (input, end, weight), [
+            ("Tensor input, Tensor end, Tensor weight, *, Tensor out = None", ["Tensor"] * 4),
+            ("Tensor input, Tensor end, Number weight, *, Tensor out = None",
+             ["Tensor", "Tensor", "Number", "Tensor"])], {"out": out})
+    return _with_out("lerp", lambda: input.lerp(end, weight), out, (input, end, weight))
+
+
+def _addc_function(name):
+    def function(input, tensor1, tensor2, *rest, value=Tensor._UNSET, out=None):
+        _check_tensor(name, input, "input", 1)
+        if rest and value is not Tensor._UNSET:     # the deprecated (input, value, tensor1, tensor2) with value=
+            if out is None:
+                raise TypeError(f"{name}() takes 3 positional arguments but {3 + len(rest)} were given")
+            raise TypeError(f"{name}() received an invalid combination of arguments - got unrecognized keyword "
+                            "arguments: out, value")
+        tensor1, tensor2, value = Tensor._deprecated_addc(name, tensor1, tensor2, rest, value, (
+            "Tensor input, Number value, Tensor tensor1, Tensor tensor2, *, Tensor out = None",
+            "Tensor input, Tensor tensor1, Tensor tensor2, *, Number value = 1, Tensor out = None"))
+        _check_tensor(name, tensor1, "tensor1", 2)
+        _check_tensor(name, tensor2, "tensor2", 3)
+        return _with_out(name, lambda: getattr(input, name)(tensor1, tensor2, value=value), out,
+                         (input, tensor1, tensor2))
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input, tensor1, tensor2, *, value=1, out=None)``."
+    return function
+
+
+addcmul, addcdiv = _addc_function("addcmul"), _addc_function("addcdiv")
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_tensor("isclose", input, "input", 1)
+    _check_tensor("isclose", other, "other", 2)
+    return input.isclose(other, rtol, atol, equal_nan)
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    _check_tensor("allclose", input, "input", 1)
+    _check_tensor("allclose", other, "other", 2)
+    return input.allclose(other, rtol, atol, equal_nan)
+
+
+_MATH_FUNCTIONS = _UNARY_MATH + ["atan2", "hypot", "fmod", "copysign", "xlogy", "remainder", "logit", "nan_to_num",
+                                 "lerp", "addcmul", "addcdiv", "isclose"]
 
 
 def is_tensor(obj) -> bool:
@@ -94,4 +248,5 @@ __all__ = ["Tensor", "Size", "dtype", "device", "tensor", "as_tensor", "from_num
            "set_grad_enabled", "is_grad_enabled", "inference_mode", "cat", "concat", "concatenate", "stack",
            "where", "maximum", "minimum", "matmul", "mm", "bmm", "is_tensor", "is_floating_point",
            "result_type", "promote_types", "greater", "less", "greater_equal", "less_equal", "not_equal",
-           "set_num_threads", "get_num_threads", "autograd", "cuda", "nn", "optim", "utils", "save", "load", *_FUNCTIONS]
+           "set_num_threads", "get_num_threads", "autograd", "cuda", "nn", "optim", "utils", "save", "load",
+           *_FUNCTIONS, *_MATH_FUNCTIONS]

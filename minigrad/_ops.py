@@ -1268,3 +1268,743 @@ class Addmm(Op):
         ga = _matmul_for(ctx.transposed[0], xp, g, _mT(xp, b)) if need_a else None
         gb = _matmul_for(ctx.transposed[1], xp, _mT(xp, a), g) if need_b else None
         return g, ga, gb
+
+
+# ========================================================= elementwise math ==
+# torch's pointwise math functions (sin ... addcdiv, torch.X / Tensor.X / Tensor.X_).  Operands arrive in
+# their result dtype (Tensor casts them first).  Each backward is torch's formula from derivatives.yaml, in
+# its order of operations, and each op saves what torch's node saves.
+
+_LN2 = 0.6931471805599453
+_LN10 = 2.3025850929940456
+_PI_180 = 0.017453292519943295769236907684886127134428718885417          # deg2rad's factor (M_PI_180)
+_180_PI = 57.295779513082320876798154814105170332405472466564321549160243861      # rad2deg's (M_180_PI)
+_TWO_OVER_SQRT_PI = 1.1283791670955126       # 2 / sqrt(pi)
+_HALF_SQRT_PI = 0.886226925452758            # sqrt(pi) / 2
+
+
+class _OfInput(Op):
+    """y = f(a) elementwise, saving a for the gradient; f is the subclass's ``f(xp, a)``."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _backend.unary(ctx._fn.f(_xp(a), a), a)
+
+
+class _OfOutput(Op):
+    """y = f(a) elementwise, saving y for the gradient."""
+
+    @staticmethod
+    def forward(ctx, a):
+        y = _backend.unary(ctx._fn.f(_xp(a), a), a)
+        ctx.save_for_backward(y)
+        return y
+
+
+class Sin(_OfInput):
+    """y = sin a;  dy/da = cos a"""
+    node_name = "SinBackward0"
+    f = staticmethod(lambda xp, a: xp.sin(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * namespace(g).cos(a)
+
+
+class Cos(_OfInput):
+    """y = cos a;  dy/da = -sin a"""
+    node_name = "CosBackward0"
+    f = staticmethod(lambda xp, a: xp.cos(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * -namespace(g).sin(a)
+
+
+class Tan(_OfOutput):
+    """y = tan a;  dy/da = 1 + y^2"""
+    node_name = "TanBackward0"
+    f = staticmethod(lambda xp, a: xp.tan(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * (1 + y * y)
+
+
+class Asin(_OfInput):
+    """y = asin a;  dy/da = 1/sqrt(1 - a^2)"""
+    node_name = "AsinBackward0"
+    f = staticmethod(lambda xp, a: xp.asin(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (1 / namespace(g).sqrt(-a * a + 1))
+
+
+class Acos(_OfInput):
+    """y = acos a;  dy/da = -1/sqrt(1 - a^2)"""
+    node_name = "AcosBackward0"
+    f = staticmethod(lambda xp, a: xp.acos(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * -(1 / namespace(g).sqrt(-a * a + 1))
+
+
+class Atan(_OfInput):
+    """y = atan a;  dy/da = 1/(1 + a^2)"""
+    node_name = "AtanBackward0"
+    f = staticmethod(lambda xp, a: xp.atan(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a * a + 1)
+
+
+class Sinh(_OfInput):
+    """y = sinh a;  dy/da = cosh a"""
+    node_name = "SinhBackward0"
+    f = staticmethod(lambda xp, a: xp.sinh(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * namespace(g).cosh(a)
+
+
+class Cosh(_OfInput):
+    """y = cosh a;  dy/da = sinh a"""
+    node_name = "CoshBackward0"
+    f = staticmethod(lambda xp, a: xp.cosh(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * namespace(g).sinh(a)
+
+
+class Asinh(_OfInput):
+    """y = asinh a;  dy/da = 1/sqrt(a^2 + 1)"""
+    node_name = "AsinhBackward0"
+    f = staticmethod(lambda xp, a: xp.asinh(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (1 / namespace(g).sqrt(a * a + 1))
+
+
+class Acosh(_OfInput):
+    """y = acosh a;  dy/da = 1/sqrt(a^2 - 1)"""
+    node_name = "AcoshBackward0"
+    f = staticmethod(lambda xp, a: xp.acosh(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (1 / namespace(g).sqrt(a * a - 1))
+
+
+class Atanh(_OfInput):
+    """y = atanh a;  dy/da = 1/(1 - a^2)"""
+    node_name = "AtanhBackward0"
+    f = staticmethod(lambda xp, a: xp.atanh(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (1 - a * a)
+
+
+class Log2(_OfInput):
+    """y = log2 a;  dy/da = 1/(a ln 2)"""
+    node_name = "Log2Backward0"
+    f = staticmethod(lambda xp, a: xp.log2(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a * _LN2)
+
+
+class Log10(_OfInput):
+    """y = log10 a;  dy/da = 1/(a ln 10)"""
+    node_name = "Log10Backward0"
+    f = staticmethod(lambda xp, a: xp.log10(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a * _LN10)
+
+
+class Log1p(_OfInput):
+    """y = ln(1 + a);  dy/da = 1/(1 + a)"""
+    node_name = "Log1PBackward0"
+    f = staticmethod(lambda xp, a: xp.log1p(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g / (a + 1)
+
+
+class Expm1(_OfOutput):
+    """y = e^a - 1;  dy/da = y + 1"""
+    node_name = "Expm1Backward0"
+    f = staticmethod(lambda xp, a: xp.expm1(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * (y + 1)
+
+
+class Exp2(_OfOutput):
+    """y = 2^a;  dy/da = y ln 2"""
+    node_name = "Exp2Backward0"
+    f = staticmethod(lambda xp, a: _backend.exp2(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return g * y * _LN2
+
+
+class Erf(_OfInput):
+    """y = erf a;  dy/da = 2/sqrt(pi) e^(-a^2)"""
+    node_name = "ErfBackward0"
+    f = staticmethod(lambda xp, a: _backend.erf(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return _TWO_OVER_SQRT_PI * namespace(g).exp(-(a * a)) * g
+
+
+class Erfc(_OfInput):
+    """y = 1 - erf a;  dy/da = -2/sqrt(pi) e^(-a^2)"""
+    node_name = "ErfcBackward0"
+    f = staticmethod(lambda xp, a: _backend.erfc(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return -_TWO_OVER_SQRT_PI * namespace(g).exp(-(a * a)) * g
+
+
+class Erfinv(_OfInput):
+    """y = erfinv a;  dy/da = sqrt(pi)/2 e^(erfinv(a)^2)  (erfinv recomputed from the saved a, as torch)"""
+    node_name = "ErfinvBackward0"
+    f = staticmethod(lambda xp, a: _backend.erfinv(a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        y = Erfinv.apply(a) if _is_tensor(a) else _backend.erfinv(a)
+        return _HALF_SQRT_PI * namespace(g).exp(y * y) * g
+
+
+class Deg2Rad(Op):
+    """y = a pi/180;  dy/da = pi/180"""
+    node_name = "Deg2RadBackward0"
+    _factor = _PI_180
+
+    @staticmethod
+    def forward(ctx, a):
+        return _backend.preserve(a * ctx._fn._factor, a)      # torch writes into empty_like(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx._fn._factor
+
+
+class Rad2Deg(Deg2Rad):
+    """y = a 180/pi;  dy/da = 180/pi"""
+    node_name = "Rad2DegBackward0"
+    _factor = _180_PI
+
+
+class Trunc(Floor):
+    """y = a rounded towards 0;  dy/da = 0"""
+    node_name = "TruncBackward0"
+    _fn_name = "trunc"
+
+
+class Frac(Op):
+    """y = a - trunc a;  dy/da = 1"""
+    node_name = "FracBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return _backend.unary(a - _xp(a).trunc(a), a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class Sgn(Op):
+    """y = sgn a (sign for real a, 0 at nan);  dy/da = 0 for real a (torch saves a and y for the complex
+    formula)"""
+    node_name = "SgnBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        y = _backend.unary(_torch_sign(_xp(a), a), a)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        ctx.saved_tensors       # the version checks
+        return namespace(g).zeros_like(g)
+
+
+class NanToNum(Op):
+    """y = a with nan, +inf and -inf replaced by numbers;  dy/da = 1 where a is finite, else 0"""
+    node_name = "NanToNumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, nan, posinf, neginf):
+        ctx.save_for_backward(a)
+        xp = _xp(a)
+        y = xp.where(a != a, nan, xp.where(a == math.inf, posinf, xp.where(a == -math.inf, neginf, a)))
+        return _backend.preserve(y, a)       # torch writes into empty_like(a): clone's layout
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        xp = namespace(g)
+        return g * xp.astype(xp.isfinite(a), g.dtype)
+
+
+class Logit(Op):
+    """y = ln(x/(1-x)) with x = a clamped to [eps, 1-eps] when eps is given;  dy/da = 1/(a(1-a)) inside the
+    bounds, 0 outside them (nan outside [0, 1] without eps)"""
+    node_name = "LogitBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, eps=None):
+        ctx.save_for_backward(a)
+        ctx.eps = eps
+        xp = _xp(a)
+        x = a
+        if eps is not None and eps >= 0:      # torch's kernel clamps only then (a nan eps clamps nothing)
+            lo, hi = _logit_bounds(a, eps)
+            x = xp.where(a < lo, lo, xp.where(a > hi, hi, a))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = xp.where(x == 1, math.inf, xp.log(x / (1 - x)))
+        return _backend.unary(y, a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        xp = namespace(g)
+        eps = ctx.eps
+        if _is_tensor(g):      # torch's infinitely differentiable formula, used under grad mode
+            inside = g / (a * (1 - a))
+            if eps is None:
+                return xp.where((a >= 0) & (a <= 1), inside, math.nan)
+            lo, hi = 1.0 * eps, 1.0 - eps
+            return xp.where((a >= lo) & (a <= hi), inside, 0.0)
+        # torch's logit_backward kernel: eps None (or < 0) gives nan outside [0, 1]; at 0 and 1, g * inf
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = xp.where((a == 0) | (a == 1), g * math.inf, g / (a * (1 - a)))
+        if eps is None or eps < 0:
+            return xp.where((a < 0) | (a > 1), math.nan, inside)
+        lo, hi = _logit_bounds(a, eps)
+        return xp.where((a < lo) | (a > hi), 0.0, inside)
+
+
+def _logit_bounds(a, eps):
+    """eps and 1 - eps as the kernel has them: in a's dtype."""
+    dt = np.dtype(_backend.dtype_name(a.dtype))
+    lo = dt.type(eps)
+    return float(lo), float(dt.type(1) - lo)
+
+
+# -- binary --
+
+class Atan2(Op):
+    """y = atan2(a, b);  dy/da = b/(a^2 + b^2),  dy/db = -a/(a^2 + b^2)  (0 where a^2 + b^2 is 0, as torch)"""
+    node_name = "Atan2Backward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b, a)       # torch's order (its version checks report the first changed one)
+        return _backend.binary(_xp(a).atan2(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        d = a * a + b * b
+        with np.errstate(divide="ignore"):
+            recip = namespace(g).where(d == 0, 0.0, 1 / d)
+        return (g * b * recip if need_a else None), (g * -a * recip if need_b else None)
+
+
+class Hypot(Op):
+    """y = sqrt(a^2 + b^2);  dy/da = a/y,  dy/db = b/y"""
+    node_name = "HypotBackward0"
+    saved_for = ((1,), (0,), (0, 1))
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = _backend.binary(_xp(a).hypot(a, b), a, b)
+        ctx.save_for_backward(b, a, y)     # torch's order
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        b, a, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g * a / y if need_a else None), (g * b / y if need_b else None)
+
+
+def _xlogy(x, y):
+    """x ln y, 0 where x == 0 (unless y is nan): torch's kernel, on arrays or (differentiably) Tensors."""
+    if _is_tensor(x) or _is_tensor(y):
+        return Xlogy.apply(x, y)
+    if not hasattr(x, "shape"):          # a number times the log of an array
+        xp = _xp(y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = x * xp.log(y) if x != 0 else xp.zeros_like(y)
+        return xp.where(y != y, math.nan, out)
+    xp = _xp(x)
+    if not hasattr(y, "shape"):          # an array times the log of a number
+        if y != y:
+            return xp.full_like(x, math.nan)
+        log_y = math.log(y) if y > 0 else (-math.inf if y == 0 else math.nan)
+        with np.errstate(invalid="ignore"):
+            return xp.where(x == 0, 0.0, x * log_y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = xp.where(x == 0, 0.0, x * xp.log(y))
+    return xp.where(y != y, math.nan, out)
+
+
+class Xlogy(Op):
+    """y = a ln b (0 at a == 0, nan at b nan);  dy/da = ln b (0 where a == 0 and b <= 0),  dy/db = a/b"""
+    node_name = "XlogyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b, a)       # torch's order
+        return _backend.binary(_xlogy(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        xp = namespace(g)
+        ga = xp.where((a == 0) & (b <= 0), 0.0, _xlogy(g, b)) if need_a else None
+        return ga, (g * a / b if need_b else None)
+
+
+class XlogyScalarSelf(Op):
+    """y = c ln b for a number c;  dy/db = c/b"""
+    node_name = "XlogyBackward1"
+
+    @staticmethod
+    def forward(ctx, b, *, c):
+        ctx.save_for_backward(b)
+        ctx.c = c
+        return _backend.binary(_xlogy(c, b), c, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        b, = ctx.saved_tensors
+        return g * ctx.c / b
+
+
+class XlogyScalarOther(Op):
+    """y = a ln c for a number c;  dy/da = ln c (0 where a == 0 if c <= 0)"""
+    node_name = "XlogyBackward2"
+
+    @staticmethod
+    def forward(ctx, a, *, c):
+        ctx.save_for_backward(a)
+        ctx.c = c
+        return _backend.binary(_xlogy(a, c), a, c)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        c = ctx.c
+        ga = _xlogy(g, c) if not _is_tensor(g) else Xlogy.apply(g, _scalar_like(g, c))
+        return ga if c > 0 else namespace(g).where(a == 0, 0.0, ga)
+
+
+def _scalar_like(t, c):
+    """The number c as a 0-d Tensor of t's dtype and device (an operand that needs no gradient)."""
+    return t.new_tensor(c)
+
+
+def _div_rounded(a, b, mode):
+    """a / b rounded towards -inf ("floor") or 0 ("trunc"), as torch's div(rounding_mode=...), on arrays or
+    (recorded, with derivative 0) Tensors."""
+    if _is_tensor(a) or _is_tensor(b):
+        return DivRounded.apply(a, b, mode=mode)
+    xp = _xp(a)
+    return xp.floor_divide(a, b) if mode == "floor" else xp.trunc(a / b)
+
+
+class DivRounded(Op):
+    """y = a / b rounded (floor or trunc);  dy/da = dy/db = 0 (torch records it, with zero gradients)"""
+    node_name = "DivBackward2"
+
+    @staticmethod
+    def forward(ctx, a, b, *, mode):
+        return _backend.binary(_div_rounded(a, b, mode), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        zeros = namespace(g).zeros_like(g)
+        return (zeros if need_a else None), (zeros if need_b else None)
+
+
+class Fmod(Op):
+    """y = fmod(a, b) (the sign of a);  dy/da = 1,  dy/db = -trunc(a/b)"""
+    node_name = "FmodBackward1"
+    saved_for = ((1,), (1,))
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b, a)       # torch's order
+        return _backend.binary(_backend.fmod(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g if need_a else None), (-g * _div_rounded(a, b, "trunc") if need_b else None)
+
+
+class FmodScalar(Op):
+    """y = fmod(a, c) for a number c;  dy/da = 1"""
+    node_name = "FmodBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, c):
+        return _backend.binary(_backend.fmod(a, c), a, c)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def _remainder(a, b):
+    """Python's modulo (the sign of b): torch's kernel, fmod then a shift by b (so -4 % 2 is -0.0)."""
+    xp = _xp(a) if hasattr(a, "shape") else _xp(b)
+    if not hasattr(a, "shape"):
+        a = _backend.full(b.shape, a, like=b)
+    if not _backend.is_floating(a.dtype):
+        return xp.remainder(a, b)
+    m = _backend.fmod(a, b)
+    return xp.where((m != 0) & ((m < 0) != (b < 0)), m + b, m)
+
+
+class Remainder(Op):
+    """y = a mod b (the sign of b);  dy/da = 1,  dy/db = -floor(a/b)"""
+    node_name = "RemainderBackward1"
+    saved_for = ((1,), (1,))
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(b, a)       # torch's order
+        return _backend.binary(_remainder(a, b), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        b, a = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (g if need_a else None), (-g * _div_rounded(a, b, "floor") if need_b else None)
+
+
+class RemainderScalar(Op):
+    """y = a mod c for a number c;  dy/da = 1"""
+    node_name = "RemainderBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, c):
+        return _backend.binary(_remainder(a, c), a, c)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class RemainderScalarSelf(Op):
+    """y = c mod b for a number c: torch has no derivative for it (its node raises in backward)"""
+    node_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, b, *, c):
+        return _backend.binary(_remainder(c, b), c, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::remainder is not implemented")
+
+
+class Copysign(Op):
+    """y = |a| with the sign of b;  dy/da = y/a (0 at a == 0),  dy/db = 0"""
+    node_name = "CopysignBackward0"
+    saved_for = ((0,), (0,))
+
+    @staticmethod
+    def forward(ctx, a, b):
+        y = _backend.binary(_xp(a).copysign(a, b), a, b)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = _copysign_grad(g, a, y) if need_a else None
+        return ga, (namespace(g).zeros_like(g) if need_b else None)
+
+
+def _copysign_grad(g, a, y):
+    xp = namespace(g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return g * xp.where(a == 0, 0.0, y / a)
+
+
+class CopysignScalar(Op):
+    """y = |a| with the sign of the number c;  dy/da = y/a (0 at a == 0)"""
+    node_name = "CopysignBackward1"
+
+    @staticmethod
+    def forward(ctx, a, *, c):
+        y = _backend.binary(_xp(a).copysign(a, c), a, c)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        return _copysign_grad(g, a, y)
+
+
+# -- three operands --
+
+def _lerp(xp, a, b, w):
+    """a + w (b - a), as torch computes it: from the nearer end, so w = 1 gives b exactly."""
+    if not hasattr(w, "shape"):
+        return a + w * (b - a) if abs(w) < 0.5 else b - (b - a) * (1 - w)
+    return xp.where(xp.abs(w) < 0.5, a + w * (b - a), b - (b - a) * (1 - w))
+
+
+class LerpScalar(Op):
+    """y = a + w (b - a) for a number w;  dy/da = 1 - w,  dy/db = w"""
+    node_name = "LerpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, *, weight):
+        ctx.weight = weight
+        return _backend.elementwise(_lerp(_xp(a), a, b, weight), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, need_b = ctx.needs_input_grad
+        w = ctx.weight
+        return (g * (1 - w) if need_a else None), (g * w if need_b else None)
+
+
+class Lerp(Op):
+    """y = a + w (b - a);  dy/da = 1 - w,  dy/db = w,  dy/dw = b - a"""
+    node_name = "LerpBackward1"
+    saved_for = ((2,), (2,), (0, 1))
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        ctx.save_for_backward(b, a, w)    # torch's order: end, self, weight
+        return _backend.elementwise(_lerp(_xp(a), a, b, w), a, b, w)
+
+    @staticmethod
+    def backward(ctx, g):
+        b, a, w = ctx.saved_tensors
+        need_a, need_b, need_w = ctx.needs_input_grad
+        return (g * (1 - w) if need_a else None), (g * w if need_b else None), (g * (b - a) if need_w else None)
+
+
+class Addcmul(Op):
+    """y = a + v t1 t2 for a number v;  dy/da = 1,  dy/dt1 = v t2,  dy/dt2 = v t1"""
+    node_name = "AddcmulBackward0"
+    saved_for = ((2,), (1,))
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, *, value):
+        ctx.save_for_backward(t1, t2)
+        ctx.value = value
+        return _backend.elementwise(a + value * t1 * t2, a, t1, t2)
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        need_a, need_1, need_2 = ctx.needs_input_grad
+        v = ctx.value
+        return (g if need_a else None), (g * (t2 * v) if need_1 else None), (g * (t1 * v) if need_2 else None)
+
+
+class Addcdiv(Op):
+    """y = a + v t1 / t2 for a number v;  dy/da = 1,  dy/dt1 = v / t2,  dy/dt2 = -v t1 / t2^2"""
+    node_name = "AddcdivBackward0"
+    saved_for = ((2,), (1, 2))
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, *, value):
+        ctx.save_for_backward(t1, t2)
+        ctx.value = value
+        return _backend.elementwise(a + value * t1 / t2, a, t1, t2)
+
+    @staticmethod
+    def backward(ctx, g):
+        t1, t2 = ctx.saved_tensors
+        need_a, need_1, need_2 = ctx.needs_input_grad
+        v = ctx.value
+        g1 = g * (v / t2) if need_1 else None
+        g2 = -g * (v * t1 / (t2 * t2)) if need_2 else None
+        return (g if need_a else None), g1, g2
+
+
+class _InplaceNotDifferentiable(Op):
+    """torch's asinh_/acosh_/atanh_: the same values, recorded by a node whose backward raises (torch has no
+    derivative for these in-place versions)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return _backend.unary(ctx._fn.f(_xp(a), a), a)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise NotImplementedError(f"the derivative for 'inplace version of {ctx._fn._name}' is not implemented.")
+
+
+class AsinhInplace(_InplaceNotDifferentiable):
+    node_name = "AsinhBackward1"
+    _name = "asinh"
+    f = Asinh.f
+
+
+class AcoshInplace(_InplaceNotDifferentiable):
+    node_name = "AcoshBackward1"
+    _name = "acosh"
+    f = Acosh.f
+
+
+class AtanhInplace(_InplaceNotDifferentiable):
+    node_name = "AtanhBackward1"
+    _name = "atanh"
+    f = Atanh.f

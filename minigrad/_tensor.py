@@ -813,10 +813,8 @@ class Tensor:
         return self.shape == other.shape and bool((self == other).all())
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        if self.dtype is not other.dtype:
-            raise RuntimeError(f"{_SCALAR_NAMES[self.dtype.name]} did not match {_SCALAR_NAMES[other.dtype.name]}")
-        _broadcast_shapes(tuple(self.shape), tuple(other.shape))
-        return bool(np.allclose(self.detach().cpu().numpy(), other.detach().cpu().numpy(), rtol, atol, equal_nan))
+        """isclose(...).all(), as torch's."""
+        return bool(self.isclose(other, rtol, atol, equal_nan, _fn="allclose").all())
 
     def isnan(self):
         return Tensor._make(_backend.array_namespace(self._data).isnan(self._data))
@@ -1698,6 +1696,529 @@ class Tensor:
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         from ._factories import tensor
         return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    # ===================================================== elementwise math ==
+    # torch's pointwise math functions (sin ... addcdiv) and isclose.  Integer and bool inputs of the
+    # floating functions become the default float dtype, as in torch; the ops are in _ops.py ("elementwise
+    # math").  minigrad.X(input, ..., out=None) are in __init__.py.
+    def _float_op(self, op, **kwargs):
+        return op.apply(_float_for_div(self), **kwargs)
+
+    def sin(self):
+        return self._float_op(_ops.Sin)
+
+    def cos(self):
+        return self._float_op(_ops.Cos)
+
+    def tan(self):
+        return self._float_op(_ops.Tan)
+
+    def asin(self):
+        return self._float_op(_ops.Asin)
+
+    def acos(self):
+        return self._float_op(_ops.Acos)
+
+    def atan(self):
+        return self._float_op(_ops.Atan)
+
+    def sinh(self):
+        return self._float_op(_ops.Sinh)
+
+    def cosh(self):
+        return self._float_op(_ops.Cosh)
+
+    def asinh(self):
+        return self._float_op(_ops.Asinh)
+
+    def acosh(self):
+        return self._float_op(_ops.Acosh)
+
+    def atanh(self):
+        return self._float_op(_ops.Atanh)
+
+    def log2(self):
+        return self._float_op(_ops.Log2)
+
+    def log10(self):
+        return self._float_op(_ops.Log10)
+
+    def log1p(self):
+        return self._float_op(_ops.Log1p)
+
+    def expm1(self):
+        return self._float_op(_ops.Expm1)
+
+    def exp2(self):
+        return self._float_op(_ops.Exp2)
+
+    def erf(self):
+        return self._float_op(_ops.Erf)
+
+    def erfc(self):
+        return self._float_op(_ops.Erfc)
+
+    def erfinv(self):
+        return self._float_op(_ops.Erfinv)
+
+    def _angle(self, op):
+        out = self._float_op(op)
+        if not self.dtype.is_floating_point:     # torch writes into empty_like(self) in the float dtype
+            out._data = _backend.preserve(out._data, self._data)
+        return out
+
+    def deg2rad(self):
+        return self._angle(_ops.Deg2Rad)
+
+    def rad2deg(self):
+        return self._angle(_ops.Rad2Deg)
+
+    def logit(self, eps=None):
+        if eps is not None:
+            eps = Tensor._float_arg("logit", "eps", eps, 1)
+        return self._float_op(_ops.Logit, eps=eps)
+
+    def trunc(self):
+        self._no_bool("trunc_vml_cpu")
+        return _ops.Trunc.apply(self)
+
+    def frac(self):
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(f'"frac_cpu" not implemented for \'{_SCALAR_NAMES[self.dtype.name]}\'')
+        return _ops.Frac.apply(self)
+
+    def sgn(self):
+        if not self.dtype.is_floating_point:       # sign of integers; bool stays bool
+            return self.sign()
+        return _ops.Sgn.apply(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        values = [Tensor._float_arg("nan_to_num", name, v, None) if v is not None else None
+                  for name, v in (("nan", nan), ("posinf", posinf), ("neginf", neginf))]
+        if not self.dtype.is_floating_point:       # integers have no nan or inf: a copy
+            return self.clone()
+        info = np.finfo(self.dtype.name)
+        defaults = (0.0, float(info.max), float(info.min))
+        with np.errstate(over="ignore"):     # a bound beyond the dtype's range becomes inf, as torch's cast
+            nan, posinf, neginf = (float(np.dtype(self.dtype.name).type(d if v is None else v))
+                                   for v, d in zip(values, defaults))
+        return _ops.NanToNum.apply(self, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def _float_arg(fn, name, value, position):
+        """A ``float`` argument as torch's parser takes it (any real number)."""
+        if isinstance(value, Tensor) and not value.ndim and not value.requires_grad:
+            value = value.item()
+        if not isinstance(value, _SCALAR_TYPES):
+            where = f" (position {position})" if position else ""
+            raise TypeError(f"{fn}(): argument '{name}'{where} must be float, not {Tensor._type_name(value)}")
+        return float(value)
+
+    @staticmethod
+    def _type_name(x):
+        """How torch's argument parser names the type of an argument."""
+        if isinstance(x, Tensor):
+            return "Tensor"
+        t = type(x)
+        return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+    @staticmethod
+    def _invalid_arguments(fn, args, signatures, kwargs=None):
+        """torch's argument-parser error for a call that matches none of ``signatures`` [(text, [param type
+        per parameter, "Tensor" or "Number"])]; a signature of as many parameters as arguments given says
+        which arguments did not fit (torch's message never counts a number as fitting "Number", and has no such
+        line for a signature with keyword-only parameters)."""
+        kind = Tensor._type_name
+        kwargs = {k: v for k, v in (kwargs or {}).items() if v is not None}
+        got = [kind(x) for x in args] + [f"{k}={kind(v)}" for k, v in kwargs.items()]
+        msg = (f"{fn}() received an invalid combination of arguments - got ({', '.join(got)}), but "
+               "expected one of:\n")
+        for text, params in signatures:
+            msg += f" * ({text})\n"
+            if "*" not in text and len(params) == len(args) + len(kwargs):
+                marks = ", ".join(kind(x) if p == "Tensor" and isinstance(x, Tensor) else f"!{kind(x)}!"
+                                  for x, p in zip(args, params))
+                msg += f"      didn't match because some of the arguments have invalid types: ({marks})\n"
+        return TypeError(msg)
+
+    @staticmethod
+    def _tensor_or_number(fn, other):
+        """``other`` of a method with (Tensor other) and (Number other) overloads: a Tensor or a Python number."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, (np.number, np.bool_)):
+            return other.item()
+        if isinstance(other, _SCALAR_TYPES):
+            return other
+        raise Tensor._invalid_arguments(fn, (other,), [("Tensor other", ["Tensor"]), ("Number other", ["Number"])])
+
+    def _promoted_with(self, other, to_float=False):
+        """(self, other) cast to torch's result dtype (the default float dtype for integers if ``to_float``); a
+        number stays a Python number."""
+        if isinstance(other, Tensor):
+            if self._data.shape != other._data.shape:
+                _broadcast_shapes(self._data.shape, other._data.shape)
+            a, b = _promote(self, other, True)
+            if to_float and not a.dtype.is_floating_point:
+                dt = _dtype.get_default_dtype()
+                a, b = _cast(a, dt), _cast(b, dt)
+            return a, b
+        a, c = _promote(self, other, False)
+        if to_float and not a.dtype.is_floating_point:
+            a, c = _cast(a, _dtype.get_default_dtype()), float(c)
+        return a, c
+
+    @staticmethod
+    def _tensor_other(fn, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"{fn}(): argument 'other' (position 1) must be Tensor, not {Tensor._type_name(other)}")
+
+    def atan2(self, other):
+        self._tensor_other("atan2", other)
+        return _ops.Atan2.apply(*self._promoted_with(other, to_float=True))
+
+    def hypot(self, other):
+        self._tensor_other("hypot", other)
+        a, b = self._promoted_with(other)
+        if not a.dtype.is_floating_point:
+            raise NotImplementedError(f'"hypot_cpu" not implemented for \'{_SCALAR_NAMES[a.dtype.name]}\'')
+        return _ops.Hypot.apply(a, b)
+
+    def xlogy(self, other):
+        other = Tensor._tensor_or_number("xlogy", other)
+        a, b = self._promoted_with(other, to_float=True)
+        if isinstance(b, Tensor):
+            return _ops.Xlogy.apply(a, b)
+        return _ops.XlogyScalarOther.apply(a, c=b)
+
+    def copysign(self, other):
+        other = Tensor._tensor_or_number("copysign", other)
+        a, b = self._promoted_with(other, to_float=True)
+        if isinstance(b, Tensor):
+            return _ops.Copysign.apply(a, b)
+        return _ops.CopysignScalar.apply(a, c=b)
+
+    def _modulo(self, kernel, other, op, scalar_op):
+        """fmod / remainder: integers stay integers (dividing by zero is torch's error), no bool kernel."""
+        other = Tensor._tensor_or_number(kernel, other)
+        a, b = self._promoted_with(other)
+        if a.dtype is _dtype.bool_:
+            raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+        if not a.dtype.is_floating_point:
+            Tensor._check_int_divisor(a, b)
+        if isinstance(b, Tensor):
+            return op.apply(a, b)
+        return scalar_op.apply(a, c=b)
+
+    @staticmethod
+    def _check_int_divisor(a, b):
+        """Integer division by zero is torch's RuntimeError (unless the result is empty)."""
+        shape = _broadcast_shapes(a._data.shape, b._data.shape) if isinstance(b, Tensor) else a._data.shape
+        if math.prod(shape) and bool((b == 0).any() if isinstance(b, Tensor) else b == 0):
+            raise RuntimeError("ZeroDivisionError")
+
+    def fmod(self, other):
+        return self._modulo("fmod", other, _ops.Fmod, _ops.FmodScalar)
+
+    def remainder(self, other):
+        return self._modulo("remainder", other, _ops.Remainder, _ops.RemainderScalar)
+
+    @staticmethod
+    def _xlogy_number_self(c, other):
+        """xlogy(number, tensor)."""
+        c = c.item() if isinstance(c, (np.number, np.bool_)) else c
+        b, c = _promote(other, c, False)
+        if not b.dtype.is_floating_point:
+            b = _cast(b, _dtype.get_default_dtype())
+        return _ops.XlogyScalarSelf.apply(b, c=float(c))
+
+    @staticmethod
+    def _remainder_number_self(c, other):
+        """remainder(number, tensor): torch records it with a node that has no derivative."""
+        c = c.item() if isinstance(c, (np.number, np.bool_)) else c
+        b, c = _promote(other, c, False)
+        if b.dtype is _dtype.bool_:
+            raise NotImplementedError('"remainder_cpu" not implemented for \'Bool\'')
+        if not b.dtype.is_floating_point:
+            Tensor._check_int_divisor(b, b)
+        return _ops.RemainderScalarSelf.apply(b, c=c)
+
+    def _same_dtype_as_self(self, t, name):
+        if t.dtype is not self.dtype:
+            raise RuntimeError(f"expected dtype {_C_NAMES[self.dtype.name]} for `{name}` but got dtype "
+                               f"{_C_NAMES[t.dtype.name]}")
+
+    @staticmethod
+    def _lerp_args(fn, end, weight):
+        if not isinstance(end, Tensor) or not isinstance(weight, (Tensor, *_SCALAR_TYPES)):
+            raise Tensor._invalid_arguments(fn, (end, weight), [("Tensor end, Tensor weight", ["Tensor", "Tensor"]),
+                                                                ("Tensor end, Number weight", ["Tensor", "Number"])])
+
+    def lerp(self, end, weight):
+        Tensor._lerp_args("lerp", end, weight)
+        self._same_dtype_as_self(end, "end")
+        if isinstance(weight, Tensor):
+            if weight.ndim:           # a 0-d weight may have another dtype: it takes part in the promotion
+                self._same_dtype_as_self(weight, "weight")
+            _broadcast_shapes(self._data.shape, end._data.shape, weight._data.shape)
+            dt = _dtype.result_type(self, end, weight)
+            if not dt.is_floating_point:
+                raise NotImplementedError(f'"lerp_kernel_tensor" not implemented for \'{_SCALAR_NAMES[dt.name]}\'')
+            return _ops.Lerp.apply(*(t if t.dtype is dt else _cast(t, dt) for t in (self, end, weight)))
+        _broadcast_shapes(self._data.shape, end._data.shape)
+        if not self.dtype.is_floating_point:
+            raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for \'{_SCALAR_NAMES[self.dtype.name]}\'')
+        weight = weight.item() if isinstance(weight, (np.number, np.bool_)) else weight
+        return _ops.LerpScalar.apply(self, end, weight=float(weight))
+
+    _ADDCDIV_INTEGER_ERROR = (
+        "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a "
+        "true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value "
+        "* torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+        "tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value "
+        "* tensor1 / tensor2), for all dtypes.")
+
+    @staticmethod
+    def _addc_args(fn, tensor1, tensor2, value):
+        """torch's argument checks of addcmul/addcdiv(_) (``fn`` names the form in the messages)."""
+        for name, t, position in (("tensor1", tensor1, 1), ("tensor2", tensor2, 2)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
+                                f"{Tensor._type_name(t)}")
+        if not isinstance(value, _SCALAR_TYPES):
+            raise TypeError(f"{fn}(): argument 'value' must be Number, not {Tensor._type_name(value)}")
+
+    def _addc(self, fn, op, tensor1, tensor2, value):
+        Tensor._addc_args(fn, tensor1, tensor2, value)
+        fn = fn.rstrip("_")
+        if fn == "addcdiv" and not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
+            raise RuntimeError(Tensor._ADDCDIV_INTEGER_ERROR)
+        _broadcast_shapes(self._data.shape, tensor1._data.shape, tensor2._data.shape)
+        dt = _dtype.result_type(self, tensor1, tensor2)
+        if dt is _dtype.bool_:
+            raise NotImplementedError(f'"{fn}_cpu_out" not implemented for \'Bool\'')
+        a, t1, t2 = (t if t.dtype is dt else _cast(t, dt) for t in (self, tensor1, tensor2))
+        value = value.item() if isinstance(value, (np.number, np.bool_)) else value
+        value = float(value) if dt.is_floating_point else int(value)     # as C++ casts the Scalar
+        return op.apply(a, t1, t2, value=value)
+
+    _UNSET = object()
+    _deprecated_addc_warned = False
+
+    @staticmethod
+    def _deprecated_addc(fn, tensor1, tensor2, rest, value, signatures):
+        """(tensor1, tensor2, value) of addcmul/addcdiv, also from the deprecated (value, tensor1, tensor2) call
+        torch still accepts (with its warning); ``signatures`` are (the old, the new) for the warning."""
+        if not rest:
+            return tensor1, tensor2, 1 if value is Tensor._UNSET else value
+        if len(rest) > 1 or not isinstance(tensor1, _SCALAR_TYPES):
+            raise TypeError(f"{fn}() takes 2 positional arguments but {2 + len(rest)} were given")
+        if value is not Tensor._UNSET:
+            raise TypeError(f"{fn}() received an invalid combination of arguments - got unrecognized keyword "
+                            "arguments: value")
+        if Tensor._deprecated_addc_warned:       # torch warns once per process
+            return tensor2, rest[0], tensor1
+        Tensor._deprecated_addc_warned = True
+        warnings.warn(f"This overload of {fn} is deprecated:\n\t{fn}({signatures[0]})\nConsider using one of the "
+                      f"following signatures instead:\n\t{fn}({signatures[1]})", UserWarning,
+                      stacklevel=_user_stacklevel())
+        return tensor2, rest[0], tensor1
+
+    def _addc_method(self, fn, op, tensor1, tensor2, rest, value):
+        tensor1, tensor2, value = Tensor._deprecated_addc(fn, tensor1, tensor2, rest, value, (
+            "Number value, Tensor tensor1, Tensor tensor2", "Tensor tensor1, Tensor tensor2, *, Number value = 1"))
+        return self._addc(fn, op, tensor1, tensor2, value)
+
+    def addcmul(self, tensor1, tensor2, *rest, value=_UNSET):
+        return self._addc_method("addcmul", _ops.Addcmul, tensor1, tensor2, rest, value)
+
+    def addcdiv(self, tensor1, tensor2, *rest, value=_UNSET):
+        return self._addc_method("addcdiv", _ops.Addcdiv, tensor1, tensor2, rest, value)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False, *, _fn="isclose"):
+        """|self - other| <= atol + rtol |other| elementwise (equal infinities are close; nan only with
+        ``equal_nan``): torch's formula, in its dtypes."""
+        Tensor._tensor_other(_fn, other)
+        rtol, atol = (Tensor._float_arg(_fn, n, v, None) for n, v in (("rtol", rtol), ("atol", atol)))
+        if not isinstance(equal_nan, (bool, np.bool_)):
+            raise TypeError(f"{_fn}(): argument 'equal_nan' must be bool, not {Tensor._type_name(equal_nan)}")
+        if self.dtype is not other.dtype:
+            raise RuntimeError(f"{_SCALAR_NAMES[self.dtype.name]} did not match {_SCALAR_NAMES[other.dtype.name]}")
+        for name, tol in (("rtol", rtol), ("atol", atol)):
+            if not tol >= 0:
+                raise RuntimeError(f"{name} must be greater than or equal to zero, but got {tol:g}")
+        _broadcast_shapes(self._data.shape, other._data.shape)
+        a, b = self._data, other._data
+        xp = _backend.array_namespace(a)
+        close = a == b
+        if equal_nan and self.dtype.is_floating_point:
+            close = close | ((a != a) & (b != b))
+        if rtol or atol:
+            if self.dtype is _dtype.bool_:
+                fd = _backend.backend_dtype(xp, _dtype.get_default_dtype().name)
+                a, b = xp.astype(a, fd), xp.astype(b, fd)
+            fd = a.dtype if self.dtype.is_floating_point or self.dtype is _dtype.bool_ else \
+                _backend.backend_dtype(xp, _dtype.get_default_dtype().name)    # rtol * int tensor: float
+            allowed = atol + xp.abs(rtol * xp.astype(b, fd))
+            with np.errstate(invalid="ignore", over="ignore"):
+                actual = xp.abs(a - b)
+                close = close | (xp.isfinite(actual) & (xp.astype(actual, fd) <= allowed))
+        return Tensor._make(_backend.elementwise(_backend.scalar_to_array(close), a, b))
+
+    # in place
+    def sin_(self):
+        return self._inplace(lambda s: s.sin())
+
+    def cos_(self):
+        return self._inplace(lambda s: s.cos())
+
+    def tan_(self):
+        return self._inplace(lambda s: s.tan())
+
+    def asin_(self):
+        return self._inplace(lambda s: s.asin())
+
+    def acos_(self):
+        return self._inplace(lambda s: s.acos())
+
+    def atan_(self):
+        return self._inplace(lambda s: s.atan())
+
+    def sinh_(self):
+        return self._inplace(lambda s: s.sinh())
+
+    def cosh_(self):
+        return self._inplace(lambda s: s.cosh())
+
+    def asinh_(self):      # torch records a node without a derivative (backward raises)
+        return self._inplace(lambda s: s._float_op(_ops.AsinhInplace))
+
+    def acosh_(self):      # torch records a node without a derivative (backward raises)
+        return self._inplace(lambda s: s._float_op(_ops.AcoshInplace))
+
+    def atanh_(self):      # torch records a node without a derivative (backward raises)
+        return self._inplace(lambda s: s._float_op(_ops.AtanhInplace))
+
+    def log2_(self):
+        return self._inplace(lambda s: s.log2())
+
+    def log10_(self):
+        return self._inplace(lambda s: s.log10())
+
+    def log1p_(self):
+        return self._inplace(lambda s: s.log1p())
+
+    def expm1_(self):
+        return self._inplace(lambda s: s.expm1())
+
+    def exp2_(self):
+        return self._inplace(lambda s: s.exp2())
+
+    def erf_(self):
+        return self._inplace(lambda s: s.erf())
+
+    def erfc_(self):
+        return self._inplace(lambda s: s.erfc())
+
+    def erfinv_(self):
+        return self._inplace(lambda s: s.erfinv())
+
+    def deg2rad_(self):
+        return self._inplace(lambda s: s.deg2rad())
+
+    def rad2deg_(self):
+        return self._inplace(lambda s: s.rad2deg())
+
+    def logit_(self, eps=None):
+        return self._inplace(lambda s: s.logit(eps))
+
+    def trunc_(self):
+        return self._inplace(lambda s: s.trunc())
+
+    def frac_(self):
+        return self._inplace(lambda s: s.frac())
+
+    def sgn_(self):
+        return self._inplace(lambda s: s.sgn())
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return self._inplace(lambda s: s.nan_to_num(nan, posinf, neginf))
+
+    def _inplace_into(self, dt, compute, *others):
+        """An in-place op whose result has dtype ``dt``: torch's cast check comes before the kernel's errors
+        (and after the in-place checks of autograd)."""
+        def checked(s):
+            _check_castable(dt, s.dtype)
+            return compute(s)
+        return self._inplace(checked, *others)
+
+    def _inplace_binary(self, fn, other, tensor_only, to_float, compute):
+        if tensor_only:
+            Tensor._tensor_other(fn, other)
+        else:
+            other = Tensor._tensor_or_number(fn, other)
+        dt = _dtype.result_type(self, other)
+        if to_float and not dt.is_floating_point:
+            dt = _dtype.get_default_dtype()
+        return self._inplace_into(dt, lambda s: compute(s, other), other)
+
+    def atan2_(self, other):
+        return self._inplace_binary("atan2_", other, True, True, Tensor.atan2)
+
+    def hypot_(self, other):
+        return self._inplace_binary("hypot_", other, True, False, Tensor.hypot)
+
+    def xlogy_(self, other):
+        return self._inplace_binary("xlogy_", other, False, True, Tensor.xlogy)
+
+    def copysign_(self, other):
+        return self._inplace_binary("copysign_", other, False, True, Tensor.copysign)
+
+    def fmod_(self, other):
+        return self._inplace_binary("fmod_", other, False, False, Tensor.fmod)
+
+    def remainder_(self, other):
+        return self._inplace_binary("remainder_", other, False, False, Tensor.remainder)
+
+    def lerp_(self, end, weight):
+        Tensor._lerp_args("lerp_", end, weight)
+        dt = _dtype.result_type(self, end, weight) if isinstance(weight, Tensor) else self.dtype
+        return self._inplace_into(dt, lambda s: s.lerp(end, weight), end, weight)
+
+    def _addc_inplace(self, fn, op, tensor1, tensor2, rest, value):
+        tensor1, tensor2, value = Tensor._deprecated_addc(fn, tensor1, tensor2, rest, value, (
+            "Number value, Tensor tensor1, Tensor tensor2", "Tensor tensor1, Tensor tensor2, *, Number value = 1"))
+        Tensor._addc_args(fn, tensor1, tensor2, value)
+        dt = _dtype.result_type(self, tensor1, tensor2)
+        return self._inplace_into(dt, lambda s: s._addc(fn, op, tensor1, tensor2, value), tensor1, tensor2)
+
+    def addcmul_(self, tensor1, tensor2, *rest, value=_UNSET):
+        return self._addc_inplace("addcmul_", _ops.Addcmul, tensor1, tensor2, rest, value)
+
+    def addcdiv_(self, tensor1, tensor2, *rest, value=_UNSET):
+        return self._addc_inplace("addcdiv_", _ops.Addcdiv, tensor1, tensor2, rest, value)
+
+    def _assign_out(self, result):
+        """Store ``result`` as the ``out=`` tensor of a function: torch's dtype check, and a resize (with its
+        deprecation warning unless self was empty) when the shapes differ."""
+        _check_castable(result.dtype, self.dtype)
+        data = result._data
+        xp = _backend.array_namespace(data)
+        if data.dtype != self._data.dtype:
+            data = xp.astype(data, self._data.dtype)
+        if data.shape != self._data.shape:
+            if math.prod(self._data.shape):
+                warnings.warn(f"An output with one or more elements was resized since it had shape "
+                              f"{list(self.shape)}, which does not match the required output shape "
+                              f"{list(data.shape)}. This behavior is deprecated, and in a future PyTorch release "
+                              "outputs will not be resized unless they have zero elements. You can explicitly "
+                              "reuse an out tensor t by resizing it, inplace, to zero elements with t.resize_(0).",
+                              UserWarning, stacklevel=_user_stacklevel())
+            self._data = _backend.contiguous(xp.asarray(data, copy=True))
+        else:
+            self._data[...] = data
+        self._version_counter.value += 1
+        return self
 
 
 engine.Tensor = function.Tensor = _views.Tensor = Tensor   # the autograd modules sit below Tensor in the import order

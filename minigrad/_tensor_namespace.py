@@ -100,7 +100,28 @@ def sqrt(x):
     return x.sqrt()
 
 
+def sin(x):
+    return x.sin()
+
+
+def cos(x):
+    return x.cos()
+
+
+def sinh(x):
+    return x.sinh()
+
+
+def cosh(x):
+    return x.cosh()
+
+
+def isfinite(x):
+    return x.isfinite()
+
+
 tensor_namespace = SimpleNamespace(
     where=where, sum=sum, mean=mean, prod=prod, reshape=reshape, broadcast_to=broadcast_to,
     permute_dims=permute_dims, expand_dims=expand_dims, matrix_transpose=matrix_transpose,
-    matmul=matmul, astype=astype, zeros_like=zeros_like, exp=exp, log=log, sign=sign, sqrt=sqrt, _ops=_ops)
+    matmul=matmul, astype=astype, zeros_like=zeros_like, exp=exp, log=log, sign=sign, sqrt=sqrt, _ops=_ops,
+    sin=sin, cos=cos, sinh=sinh, cosh=cosh, isfinite=isfinite)

@@ -22,6 +22,7 @@ to check the spec itself against torch.  Public names that are not ops go in
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
@@ -727,8 +728,233 @@ MORE = [
            shapes=cat_shapes(), kwargs=_cat_kw),
 ]
 
+# ==========================================================================
+# Elementwise math: sin ... addcdiv (function, method, in-place and integer-input forms), isclose
+# ==========================================================================
+UNIT_OPEN = Domain(-1.0, 1.0)  # asin / acos / atanh / erfinv: |x| < 1
+UNIT_NUMERIC = Domain(-0.9, 0.9)  # B/C: their derivatives blow up at +-1
+ACOSH = Domain(1.0, 10.0)
+ACOSH_NUMERIC = Domain(1.1, 10.0)
+LOG1P = Domain(-1.0, 10.0)
+LOG1P_NUMERIC = Domain(-0.9, 10.0)
+PROB = Domain(0.0, 1.0)  # logit
+PROB_NUMERIC = Domain(0.05, 0.95)
+TAN = Domain(-1.5, 1.5)  # away from the poles at +-pi/2
+AWAY_FROM_ORIGIN = Domain(-10.0, 10.0, avoid=(0.0,), radius=0.5)  # atan2 / hypot: gradients ~ 1/r
+SMALL_INT = Domain(-6, 6)
+NONZERO_INT = Domain(-6, 6, avoid=(0,), radius=1)
+unit_kinks = st.sampled_from([-1.0, 0.0, 0.5, 1.0])  # +-1: infinite values and gradients
+log_kinks = st.sampled_from([-1.0, 0.0, 0.5, 1.0])  # log(0) = -inf (grad inf), log(-1) = nan
+prob_kinks = st.sampled_from([-1.0, 0.0, 0.25, 1.0, 2.0])  # logit at and beyond its bounds
+nonfinite = st.sampled_from([math.nan, math.inf, -math.inf, 0.0, 1.5, -2.0])  # nan_to_num's subject
+INTEGERS = tuple(float(k) for k in range(-10, 11))  # frac jumps there
+lerp_weights = st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0, -0.5, 1.5, 2])
+addc_values = st.sampled_from([1, 0.5, -2, 2.5])
+
+
+# copysign's gradient g * (y / a) is differentiated through Div, whose backward minigrad computes as -g a / b^2
+# and torch as -g ((a / b) / b): in float32 the second-order terms g/a and -g y/a^2 then cancel to within an
+# ulp of 1/|a| (<= 6e-5 for |a| >= 1e-3, where B/C keep a) rather than exactly.
+COPYSIGN_BWD = {**SUMMING_BWD}
+
+
+def _logit_kinks(kw_: dict) -> tuple:
+    return (0.0, 1.0, kw_["eps"], 1 - kw_["eps"])
+
+
+def _multiples(kw: dict) -> tuple:
+    """fmod / remainder by the number c jump at the multiples of c (within the default domain)."""
+    c = abs(kw["c"])
+    n = int(10 / c) + 1
+    return tuple(k * kw["c"] for k in range(-n, n + 1))
+
+
+@st.composite
+def inplace_shapes3(draw):
+    """(a, b, c) with b and c broadcastable *to* a's shape (lerp_, addcmul_ ...)."""
+    a, b = draw(inplace_shapes())
+    k = draw(st.integers(0, len(a)))
+    c = tuple(1 if draw(st.booleans()) else s for s in a[len(a) - k:])
+    return (a, b, c)
+
+
+def _call_inplace(method: str, *, n_tensors: int, **fixed) -> Callable:
+    """a.clone().<method>(*others, **fixed, **kwargs), asserting the method returns the tensor itself."""
+    def f(m, a, *rest, **kw):
+        x = a.clone()
+        y = getattr(x, method)(*rest[:n_tensors - 1], **fixed, **kw)
+        assert y is x, f"{method} must return self"
+        return x
+    f.__name__ = f"clone_then_{method}"
+    return f
+
+
+def _math_unary(name, *, domain=None, numeric_domain=None, int_domain=None, inplace_grad=True, **kwargs) -> list:
+    """minigrad.X(a), a.X(), a.clone().X_() and X of an int64 tensor (the default float dtype).
+    ``inplace_grad=False``: torch's X_ has no derivative (its node raises in backward): forward parity only."""
+    doms = {}
+    if domain is not None:
+        doms["domains"] = (domain,)
+    if numeric_domain is not None:
+        doms["numeric_domains"] = (numeric_domain,)
+    kinks = kwargs.pop("kinks", None)
+    int_dom = int_domain or domain or SMALL_INT
+    return [
+        unary(name, lambda m, a: getattr(m, name)(a), kinks=kinks, **doms, **kwargs),
+        unary(f"{name}.method", lambda m, a: getattr(a, name)(), **doms, **kwargs),
+        unary(f"{name}_", _call_inplace(f"{name}_", n_tensors=1), **doms, **kwargs,
+              **({} if inplace_grad else {"grad": False})),
+        unary(f"{name}.int", lambda m, a: getattr(m, name)(a), dtypes=(I64,), domains=(int_dom,)),
+    ]
+
+
+PIECEWISE_LINEAR = dict(numeric_avoid=INTEGERS)  # frac: slope 1, jumps at the integers
+
+MATH = [
+    *_math_unary("sin"),
+    *_math_unary("cos"),
+    *_math_unary("tan", domain=TAN, numeric_domain=Domain(-1.3, 1.3)),
+    *_math_unary("asin", domain=UNIT_OPEN, numeric_domain=UNIT_NUMERIC, kinks=unit_kinks),
+    *_math_unary("acos", domain=UNIT_OPEN, numeric_domain=UNIT_NUMERIC, kinks=unit_kinks),
+    *_math_unary("atan"),
+    *_math_unary("sinh"),
+    *_math_unary("cosh"),
+    *_math_unary("asinh", inplace_grad=False),
+    *_math_unary("acosh", domain=ACOSH, numeric_domain=ACOSH_NUMERIC, inplace_grad=False,
+                 kinks=st.sampled_from([0.0, 1.0, 2.0])),  # acosh(1) = 0 with grad inf; acosh(0) = nan
+    *_math_unary("atanh", domain=UNIT_OPEN, numeric_domain=UNIT_NUMERIC, kinks=unit_kinks, inplace_grad=False),
+    *_math_unary("log2", domain=POSITIVE, numeric_domain=POSITIVE_NUMERIC, kinks=log_kinks),
+    *_math_unary("log10", domain=POSITIVE, numeric_domain=POSITIVE_NUMERIC, kinks=log_kinks),
+    *_math_unary("log1p", domain=LOG1P, numeric_domain=LOG1P_NUMERIC,
+                 kinks=st.sampled_from([-2.0, -1.0, 0.0, 1.0])),
+    *_math_unary("expm1"),
+    *_math_unary("exp2"),
+    *_math_unary("erf"),
+    *_math_unary("erfc"),
+    *_math_unary("erfinv", domain=UNIT_OPEN, numeric_domain=UNIT_NUMERIC, kinks=unit_kinks),
+    *_math_unary("deg2rad"),
+    *_math_unary("rad2deg"),
+    *_math_unary("trunc", kinks=ties, **PIECEWISE_CONSTANT),
+    *_math_unary("frac", kinks=st.sampled_from([-1.5, -1.0, 0.0, 0.5, 2.0]), **PIECEWISE_LINEAR)[:3],
+    *_math_unary("sgn", kinks=ties, **PIECEWISE_CONSTANT),
+    *_math_unary("logit", domain=PROB, numeric_domain=PROB_NUMERIC, int_domain=Domain(0, 1), kinks=prob_kinks),
+    # logit with eps: a clamped to [eps, 1 - eps] first (gradient 0 outside)
+    # (B/C keep away from 0 and 1, where torch's second-order formula is nan even when masked, and from the
+    # bounds; eps = 0 leaves infinite values beyond [0, 1], so it has no finite-difference check)
+    unary("logit.eps", lambda m, a, eps: m.logit(a, eps), domains=(Domain(-0.5, 1.5),),
+          kwargs=kw(eps=st.sampled_from([1e-6, 0.1, 0.25])), kinks=prob_kinks, numeric_avoid=_logit_kinks),
+    unary("logit.eps_zero", lambda m, a: m.logit(a, 0.0), domains=(Domain(-0.5, 1.5),), kinks=prob_kinks,
+          numeric=False),
+    unary("logit.method_eps", lambda m, a, eps: a.logit(eps=eps), domains=(Domain(-0.5, 1.5),),
+          kwargs=kw(eps=st.sampled_from([0.05, 0.3])), numeric_avoid=_logit_kinks),
+    unary("logit_.eps", _call_inplace("logit_", n_tensors=1), domains=(Domain(-0.5, 1.5),),
+          kwargs=kw(eps=st.sampled_from([0.05, 0.3])), numeric_avoid=_logit_kinks),
+    # nan_to_num: identity on finite values (kinks draw nan and +-inf, whose gradient is 0)
+    *_math_unary("nan_to_num", kinks=nonfinite),
+    unary("nan_to_num.values", lambda m, a, **v: m.nan_to_num(a, **v), kinks=nonfinite,
+          kwargs=kw(nan=st.sampled_from([1.0, -2]), posinf=st.sampled_from([None, 5.0, 1e300]),
+                    neginf=st.sampled_from([None, -5.0]))),
+    unary("nan_to_num_.values", _call_inplace("nan_to_num_", n_tensors=1), kinks=nonfinite,
+          kwargs=kw(nan=st.just(0.5), posinf=st.just(3.0), neginf=st.just(-3.0))),
+    # binary (tensor, tensor) and (tensor, number); int64 operands give the default float dtype
+    binary("atan2", lambda m, a, b: m.atan2(a, b), kinks=(ties3, ties3),
+           numeric_domains=(AWAY_FROM_ORIGIN, AWAY_FROM_ORIGIN)),
+    binary("atan2.method", lambda m, a, b: a.atan2(b), numeric_domains=(AWAY_FROM_ORIGIN, AWAY_FROM_ORIGIN)),
+    binary("atan2_", _inplace_method("atan2_"), shapes=INPLACE_SHAPES,
+           numeric_domains=(AWAY_FROM_ORIGIN, AWAY_FROM_ORIGIN)),
+    binary("atan2.int", lambda m, a, b: m.atan2(a, b), dtypes=(I64,), domains=(SMALL_INT, SMALL_INT)),
+    # mixed dtypes: torch squares each operand in its own dtype inside the backward (a float32 a*a underflows,
+    # or a second derivative overflows, near the origin), minigrad squares the promoted values: kept away from 0
+    binary("atan2.promote", lambda m, a, b: m.atan2(a, b), dtypes=((F32, F64), (I64, F32)), tol=MIXED_PRECISION,
+           domains=(AWAY_FROM_ORIGIN, AWAY_FROM_ORIGIN), numeric=False),
+    binary("hypot", lambda m, a, b: m.hypot(a, b), kinks=(ties3, ties3),
+           numeric_domains=(AWAY_FROM_ORIGIN, AWAY_FROM_ORIGIN)),
+    binary("hypot.method", lambda m, a, b: a.hypot(b), numeric_domains=(AWAY_FROM_ORIGIN, AWAY_FROM_ORIGIN)),
+    binary("hypot_", _inplace_method("hypot_"), shapes=INPLACE_SHAPES,
+           numeric_domains=(AWAY_FROM_ORIGIN, AWAY_FROM_ORIGIN)),
+    binary("hypot.int", lambda m, a, b: m.hypot(a, b), dtypes=(I64,), torch_raises=True),  # not for integers
+    binary("xlogy", lambda m, a, b: m.xlogy(a, b), domains=(None, POSITIVE),
+           numeric_domains=(None, POSITIVE_NUMERIC), kinks=(ties3, ties3)),  # 0 * log(0 or < 0): 0, masked grads
+    binary("xlogy.method", lambda m, a, b: a.xlogy(b), domains=(None, POSITIVE),
+           numeric_domains=(None, POSITIVE_NUMERIC)),
+    binary("xlogy_", _inplace_method("xlogy_"), shapes=INPLACE_SHAPES, domains=(None, POSITIVE),
+           numeric_domains=(None, POSITIVE_NUMERIC)),
+    binary("xlogy.int", lambda m, a, b: m.xlogy(a, b), dtypes=(I64,), domains=(SMALL_INT, SMALL_INT)),
+    unary("xlogy.scalar_other", lambda m, a, c: m.xlogy(a, c), kwargs=kw(c=st.sampled_from([2, 0.5, 3.0, True])),
+          kinks=ties3),
+    unary("xlogy.scalar_other_nonpositive", lambda m, a, c: a.xlogy(c), kwargs=kw(c=st.sampled_from([0, -1.5])),
+          kinks=ties3, numeric=False),  # -inf and nan values: no finite differences
+    unary("xlogy.scalar_self", lambda m, b, c: m.xlogy(c, b), kwargs=kw(c=st.sampled_from([2, -0.5, 0, 1.5])),
+          domains=(POSITIVE,), numeric_domains=(POSITIVE_NUMERIC,), kinks=log_kinks),
+    # fmod / remainder: d/db = -trunc(a/b) / -floor(a/b) jumps wherever a/b is an integer, so the tensor-tensor
+    # forms have no finite-difference checks (torch's gradients, first and second order, are compared)
+    binary("fmod", lambda m, a, b: m.fmod(a, b), domains=(None, NONZERO), kinks=(ties3, ties3), numeric=False),
+    binary("fmod.method", lambda m, a, b: a.fmod(b), domains=(None, NONZERO), numeric=False),
+    binary("fmod_", _inplace_method("fmod_"), shapes=INPLACE_SHAPES, domains=(None, NONZERO), numeric=False),
+    binary("fmod.int", lambda m, a, b: m.fmod(a, b), dtypes=(I64,), domains=(SMALL_INT, NONZERO_INT)),
+    unary("fmod.scalar", lambda m, a, c: m.fmod(a, c), kwargs=kw(c=nonzero_scalars), numeric_avoid=_multiples),
+    unary("fmod.int_scalar", lambda m, a, c: a.fmod(c), kwargs=kw(c=st.sampled_from([2, -3, 2.5])),
+          dtypes=(I64,), domains=(SMALL_INT,)),
+    binary("remainder", lambda m, a, b: m.remainder(a, b), domains=(None, NONZERO), kinks=(ties3, ties3),
+           numeric=False),
+    binary("remainder.method", lambda m, a, b: a.remainder(b), domains=(None, NONZERO), numeric=False),
+    binary("remainder_", _inplace_method("remainder_"), shapes=INPLACE_SHAPES, domains=(None, NONZERO),
+           numeric=False),
+    binary("remainder.int", lambda m, a, b: m.remainder(a, b), dtypes=(I64,), domains=(SMALL_INT, NONZERO_INT)),
+    unary("remainder.scalar", lambda m, a, c: m.remainder(a, c), kwargs=kw(c=nonzero_scalars),
+          numeric_avoid=_multiples),
+    # remainder(number, tensor): torch records a node without a derivative (its backward raises): forward only
+    unary("remainder.scalar_self", lambda m, b, c: m.remainder(c, b), kwargs=kw(c=st.sampled_from([2, -3.5])),
+          domains=(NONZERO,), grad=False),
+    binary("copysign", lambda m, a, b: m.copysign(a, b), kinks=(ties3, ties3), numeric_avoid=(0.0,),
+           tol=COPYSIGN_BWD),
+    binary("copysign.method", lambda m, a, b: a.copysign(b), numeric_avoid=(0.0,), tol=COPYSIGN_BWD),
+    binary("copysign_", _inplace_method("copysign_"), shapes=INPLACE_SHAPES, numeric_avoid=(0.0,),
+           tol=COPYSIGN_BWD),
+    binary("copysign.int", lambda m, a, b: m.copysign(a, b), dtypes=(I64,), domains=(SMALL_INT, SMALL_INT)),
+    unary("copysign.scalar", lambda m, a, c: m.copysign(a, c), kwargs=kw(c=st.sampled_from([1, -2.0, 0.0, -0.0])),
+          kinks=ties3, numeric_avoid=(0.0,), tol=COPYSIGN_BWD),
+    # lerp: weight a number or a tensor; torch computes from the nearer end (|w| < 0.5 or not)
+    binary("lerp", lambda m, a, b, weight: m.lerp(a, b, weight), kwargs=kw(weight=lerp_weights)),
+    binary("lerp.method", lambda m, a, b, weight: a.lerp(b, weight), kwargs=kw(weight=lerp_weights)),
+    binary("lerp_", _call_inplace("lerp_", n_tensors=2), shapes=INPLACE_SHAPES, kwargs=kw(weight=lerp_weights)),
+    OpSpec("lerp.tensor", lambda m, a, b, w: m.lerp(a, b, w), arity=3, tol=SUMMING_BWD),
+    OpSpec("lerp.tensor_method", lambda m, a, b, w: a.lerp(b, w), arity=3, tol=SUMMING_BWD,
+           kinks=st.sampled_from([0.0, 0.5, 1.0])),
+    OpSpec("lerp_.tensor", lambda m, a, b, w: _call_inplace("lerp_", n_tensors=3)(m, a, b, w), arity=3,
+           shapes=inplace_shapes3(), tol=SUMMING_BWD),
+    # addcmul / addcdiv: a + value * t1 * t2 and a + value * t1 / t2
+    OpSpec("addcmul", lambda m, a, b, c, value: m.addcmul(a, b, c, value=value), arity=3, tol=SUMMING_BWD,
+           kwargs=kw(value=addc_values)),
+    OpSpec("addcmul.method", lambda m, a, b, c: a.addcmul(b, c), arity=3, tol=SUMMING_BWD),
+    OpSpec("addcmul_", lambda m, a, b, c, value: _call_inplace("addcmul_", n_tensors=3)(m, a, b, c, value=value),
+           arity=3, shapes=inplace_shapes3(), tol=SUMMING_BWD, kwargs=kw(value=addc_values)),
+    OpSpec("addcmul.int", lambda m, a, b, c, value: m.addcmul(a, b, c, value=value), arity=3, dtypes=(I64,),
+           domains=(SMALL_INT,) * 3, kwargs=kw(value=st.sampled_from([1, 2, -3]))),
+    OpSpec("addcdiv", lambda m, a, b, c, value: m.addcdiv(a, b, c, value=value), arity=3, tol=SUMMING_BWD,
+           domains=(None, None, NONZERO), kwargs=kw(value=addc_values)),
+    OpSpec("addcdiv.method", lambda m, a, b, c: a.addcdiv(b, c), arity=3, tol=SUMMING_BWD,
+           domains=(None, None, NONZERO)),
+    OpSpec("addcdiv_", lambda m, a, b, c, value: _call_inplace("addcdiv_", n_tensors=3)(m, a, b, c, value=value),
+           arity=3, shapes=inplace_shapes3(), tol=SUMMING_BWD, domains=(None, None, NONZERO),
+           kwargs=kw(value=addc_values)),
+    OpSpec("addcdiv.int_float", lambda m, a, b, c: m.addcdiv(a, b, c), arity=3, dtypes=((I64, F32, F32),),
+           domains=(SMALL_INT, None, NONZERO), tol=SUMMING_BWD),
+    # isclose: no gradient; ties make equal elements
+    binary("isclose", lambda m, a, b: m.isclose(a, b), parity_elements=ties3, grad=False),
+    binary("isclose.tolerances", lambda m, a, b, **t: a.isclose(a + b * 1e-4, **t), grad=False,
+           kwargs=kw(rtol=st.sampled_from([0.0, 1e-5, 1e-3]), atol=st.sampled_from([0.0, 1e-8, 1e-3]),
+                     equal_nan=st.booleans())),
+    binary("isclose.nan", lambda m, a, b, equal_nan: m.isclose(a / a, b / b, equal_nan=equal_nan),
+           parity_elements=ties3, grad=False, kwargs=kw(equal_nan=st.booleans())),
+    binary("isclose.int", lambda m, a, b: m.isclose(a, b, rtol=0.5, atol=1), dtypes=(I64,),
+           domains=(SMALL_INT, SMALL_INT)),
+    binary("allclose.values", lambda m, a, b, **t: m.allclose(a, a + b * 1e-6, **t), grad=False,
+           kwargs=kw(rtol=st.sampled_from([0.0, 1e-5]), atol=st.sampled_from([0.0, 1e-8, 1e-5]))),
+]
+
 OPS: list[OpSpec] = ARITHMETIC + UNARY + MATMUL + REDUCTIONS + VIEWS + INDEXING + JOIN + COMPARISONS \
-    + CONVERSIONS + INPLACE + MORE
+    + CONVERSIONS + INPLACE + MORE + MATH
 
 # Specs whose outputs' memory layout (stride(), is_contiguous()) is not yet torch's: the layout check is off
 # for them, with the reason.  Dropping an entry turns the check on.

@@ -524,6 +524,58 @@ def one_hot_like(draw):
     return (x,) + ((draw(st.integers(-1, 6)),) if draw(st.booleans()) else ()), {}
 
 
+def binary_either_scalar(draw):
+    """binary(), and sometimes a Python number first (xlogy / remainder have a (Number self, Tensor other) form)."""
+    args, kw = binary(draw)
+    if draw(st.integers(0, 4)) == 0:
+        return (draw(scalars), args[0]), kw
+    return args, kw
+
+
+def logit_like(draw):
+    a = draw(arrays())
+    if draw(st.booleans()):
+        return (a,), {}
+    eps = draw(st.sampled_from([None, 0.0, 1e-6, 0.1, 0.6, 1.0, -0.1, math.nan, 2]))
+    return ((a, eps), {}) if draw(st.booleans()) else ((a,), {"eps": eps})
+
+
+def nan_to_num_like(draw):
+    a = draw(arrays())
+    kw = {}
+    for name in ("nan", "posinf", "neginf"):
+        if draw(st.booleans()):
+            kw[name] = draw(st.sampled_from([None, 0.0, 2.5, -1, 1e300, -1e300, True]))
+    return (a,), kw
+
+
+def lerp_like(draw):
+    a = draw(arrays())
+    end = draw(arrays(shape=draw(related_shape(a.array.shape))))
+    if draw(st.booleans()):
+        weight = draw(st.sampled_from([0.0, 0.3, 0.5, 1.0, -2.0, 1.5, 2]))
+    else:
+        weight = draw(arrays(shape=draw(related_shape(a.array.shape))))
+    return (a, end, weight), {}
+
+
+def addc_like(draw):
+    a = draw(arrays())
+    t1 = draw(arrays(shape=draw(related_shape(a.array.shape))))
+    t2 = draw(arrays(shape=draw(related_shape(a.array.shape))))
+    kw = {"value": draw(st.sampled_from([1, 0.5, -2, True, 2.5]))} if draw(st.booleans()) else {}
+    return (a, t1, t2), kw
+
+
+def isclose_like(draw):
+    args, kw = allclose_like(draw)
+    if draw(st.booleans()):
+        kw["rtol"] = draw(st.sampled_from([0.0, 1e-3, 0.5, -1.0]))
+    if draw(st.booleans()):
+        kw["atol"] = draw(st.sampled_from([0.0, 1e-3, 1.0, -1e-9]))
+    return args, kw
+
+
 # Which builder drives each public name.  Names not listed must be in NOT_OPS (coverage meta-test below).
 TOP = {
     **{n: unary for n in "exp log sqrt rsqrt abs absolute sigmoid tanh relu square sign floor ceil round neg negative "
@@ -548,6 +600,13 @@ TOP = {
     "chunk": chunk_like, "split": split_like,
     "index_select": index_select_like, "gather": gather_like, "masked_fill": masked_fill_like,
     "where": where_like, **{n: join_like for n in ("cat", "concat", "concatenate", "stack")},
+    # elementwise math
+    **{n: unary for n in "sin cos tan asin acos atan sinh cosh asinh acosh atanh log2 log10 log1p expm1 exp2 erf "
+                         "erfc erfinv trunc frac sgn deg2rad rad2deg".split()},
+    **{n: binary for n in ("atan2", "hypot", "fmod", "copysign")},
+    **{n: binary_either_scalar for n in ("xlogy", "remainder")},
+    "logit": logit_like, "nan_to_num": nan_to_num_like, "lerp": lerp_like, "addcmul": addc_like,
+    "addcdiv": addc_like, "isclose": isclose_like,
 }
 FUNCTIONAL = {
     "relu": unary, "relu_": unary, "sigmoid": unary, "tanh": unary, "leaky_relu": leaky_like,
@@ -657,6 +716,17 @@ QUIRKS = [
     ("T2", lambda d: d.op("pow") and d.t_ok and d.m_ok and len(d.tensors()) == 2 and d.tensors()[1].dtype == BOOL
      and isinstance(d.t[2], tuple) and re.search("Subtraction, the `-` operator, with a bool", d.t[2][1])
      and not isinstance(d.m[2], tuple)),
+    # torch's addcdiv backward raises "result type Float can't be cast to the desired output type Long" for
+    # tensor1's gradient when tensor2 is an integer tensor (its C++ `value / tensor2` fills an integer tensor with
+    # value and divides it in place); minigrad returns the gradient grad * value / tensor2.
+    ("T3", lambda d: d.op("addcdiv") and d.t_ok and d.m_ok and len(d.tensors()) == 3
+     and d.tensors()[2].dtype.kind in "biu" and isinstance(d.t[2], tuple)
+     and re.search("can't be cast to the desired output type", d.t[2][1]) and not isinstance(d.m[2], tuple)),
+    # torch's atan2 backward computes other's gradient as grad * -self * recip with self as given: a bool self
+    # raises "Negation ... on a bool tensor"; minigrad (which casts self to the float dtype first) returns it.
+    ("T4", lambda d: d.op("atan2") and d.t_ok and d.m_ok and len(d.tensors()) == 2 and d.tensors()[0].dtype == BOOL
+     and isinstance(d.t[2], tuple) and re.search("Negation, the `-` operator, on a bool", d.t[2][1])
+     and not isinstance(d.m[2], tuple)),
 ]
 
 
@@ -695,12 +765,13 @@ def _call(m, where, name, args, kwargs):
         return type(e), str(e), None
     grads = None
     outs = out if isinstance(out, tuple) else (out,)
+    dense = (lambda g: torch.zeros_like(g) if isinstance(g, torch.Tensor) and g._is_zerotensor() else g)
     diff = [o for o in outs if isinstance(o, (torch.Tensor, minigrad.Tensor)) and o.grad_fn is not None]
     if diff and leaves:
         try:
             total = sum(((o * _cotangent(m, o)).sum() for o in diff), m.tensor(0.0, dtype=m.float64))
             g = (m.autograd.grad(total, leaves, allow_unused=True))
-            grads = [_plain(x) if x is not None else None for x in g]
+            grads = [_plain(dense(x)) if x is not None else None for x in g]   # (torch's ZeroTensors too)
         except ExampleTimeout:
             raise
         except Exception as e:  # noqa: BLE001
