@@ -1073,6 +1073,7 @@ def _put_zero(g, index):
 class Cat(Op):
     """y = concatenation along dim;  dy/da_i = the slice of g that a_i filled"""
     node_name = "CatBackward0"
+    list_inputs = True
 
     @staticmethod
     def forward(ctx, *arrays, dim):
@@ -1145,6 +1146,7 @@ class Unbind(Op):
 class Stack(Op):
     """y = arrays stacked along a new dim;  dy/da_i = g[..., i, ...]"""
     node_name = "StackBackward0"
+    list_inputs = True
 
     @staticmethod
     def forward(ctx, *arrays, dim):

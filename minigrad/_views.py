@@ -204,6 +204,7 @@ def rebase_history(t, result):
 
 class _CopySlicesFn:
     """Backward of CopySlices: the base's gradient, with the view's part sent through the in-place op."""
+    list_inputs = False
 
     @staticmethod
     def backward(node, g):
@@ -249,6 +250,7 @@ class CopySlices(Node):
 
 class _AsStridedFn:
     """Backward of a regenerated view: the view's gradient added into zeros of the base's shape."""
+    list_inputs = False
 
     @staticmethod
     def backward(node, g):

@@ -314,8 +314,9 @@ def _call_backward(node, grads, create_graph, unowned):
             raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                f"(expected {n_in}, got {len(result)})")
     out = []
+    every = node._fn.list_inputs
     for shape, g in zip(node._in_shapes, result):
-        if shape is None or g is None:
+        if g is None or (shape is None and not every):
             out.append(None)
             continue
         if isinstance(g, Tensor):
@@ -323,7 +324,7 @@ def _call_backward(node, grads, create_graph, unowned):
                 g = g._data
         elif create_graph:
             g = Tensor._make(g)
-        if g.shape != shape:
+        if shape is not None and g.shape != shape:
             g = _to_input_shape(node, g, shape)
         elif not create_graph and _passed_on(g, grads, out):
             unowned.add(id(g))     # passed through: others hold the same array

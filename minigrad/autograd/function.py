@@ -277,6 +277,9 @@ class Function(metaclass=FunctionMeta):
     # Per value given to save_for_backward: the inputs whose gradient reads it.  A value is saved only when
     # one of them needs a gradient (torch's rule, from derivatives.yaml); None: always saved.
     saved_for = None
+    # torch takes cat's and stack's inputs as one tensor list and computes the gradient of every element
+    # when any needs one: node hooks see them all (the engine then drops those with no edge)
+    list_inputs = False
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
