@@ -516,7 +516,7 @@ class Tensor:
     def retain_grad(self):
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
+        if self._grad_fn is None or self._retains_grad:     # (torch's is_leaf check reads the raw node)
             return
         node = self.grad_fn
         if node._retained is None:

@@ -205,6 +205,7 @@ def rebase_history(t, result):
 class _CopySlicesFn:
     """Backward of CopySlices: the base's gradient, with the view's part sent through the in-place op."""
     list_inputs = False
+    unpack_order = None
 
     @staticmethod
     def backward(node, g):
@@ -251,6 +252,7 @@ class CopySlices(Node):
 class _AsStridedFn:
     """Backward of a regenerated view: the view's gradient added into zeros of the base's shape."""
     list_inputs = False
+    unpack_order = None
 
     @staticmethod
     def backward(node, g):

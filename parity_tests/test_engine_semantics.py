@@ -1967,6 +1967,49 @@ def test_f23_list_input_nodes_compute_every_gradient(op, create_graph):
     both(f)
 
 
+@pytest.mark.parametrize("mode", ["only_y", "y_at_root", "x_and_y", "x_and_y_at_root", "view_x_and_y"])
+def test_f24_grad_catches_inputs_before_hooks_of_a_node_that_runs(mode):
+    """autograd.grad catches a non-leaf input's gradient before that tensor's hooks run when its node must run
+    (another input lies below it; the hooks run with the node), and after them when the node does not run."""
+    def f(m):
+        x = leaf(m, [1.0])
+        y = x.expand(1) if mode == "view_x_and_y" else x * 2
+        y.register_hook(lambda g: g * 2)
+        z = y * 3
+        out = z if mode in ("only_y", "x_and_y") else y
+        inputs = [y] if mode in ("only_y", "y_at_root") else [x, y]
+        return m.autograd.grad(out, inputs, grad_outputs=m.ones(1))
+    both(f)
+
+
+def test_f25_retain_grad_again_reads_no_node():
+    """A second retain_grad() returns early (torch checks the raw grad_fn and the retains flag), so it does not
+    regenerate a multi-output view's node after its base changed, which would raise."""
+    def f(m):
+        y = leaf(m, [[1.0], [2.0]]) * 2
+        v, = y.unbind(1)
+        v.retain_grad()
+        y.fill_(1.5)
+        v.retain_grad()
+        return v.retains_grad
+    both(f)
+
+
+@pytest.mark.parametrize("op", ["mul", "div", "pow", "minimum", "maximum"])
+def test_f26_several_stale_saved_tensors_report_torchs_first(op):
+    """With both operands modified in place, torch's error names the one its node checks first: its saved
+    variables in alphabetical order (`exponent`/`other` before `self`)."""
+    def f(m):
+        a = leaf(m, [1.0, 2.0]) * 1
+        b = leaf(m, [[3.0, 4.0]]) * 1
+        y = getattr(m, op)(a, b)
+        a.mul_(1)
+        a.mul_(1)                 # version 2
+        b.mul_(1)                 # version 1
+        y.sum().backward()
+    both(f, "inplace")
+
+
 @pytest.mark.parametrize("case", ["base_modified", "base_modified_no_grad_split", "own_inplace"])
 def test_f21_later_hooks_join_the_first_hook_dict(case):
     """torch's register_hook attaches one dict of hooks to the grad_fn it sees at the first call; later hooks

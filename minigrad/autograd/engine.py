@@ -143,14 +143,20 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
                 continue
             else:
-                if node._pre_hooks is not None or node._retained is not None:
+                # torch: a node that will run has its tensor hooks called when it runs, after the gradients
+                # for `inputs` are caught; one that will not run has them called first
+                runs = run is None or node in run
+                hooks = node._pre_hooks is not None or node._retained is not None
+                if hooks and not runs:
                     node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
                 if targets:
                     for nr, g in enumerate(node_grads):
                         for k in targets.get((node, nr), ()):
                             captured[k] = g
-                if run is not None and node not in run:
+                if not runs:
                     continue
+                if hooks:
+                    node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
                 if node._node_pre_hooks is not None:      # (only for a node that runs, as torch)
                     node_grads = _run_node_pre_hooks(node, node_grads, create_graph, unowned)
                 if node._extra is not None:

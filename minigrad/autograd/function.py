@@ -53,6 +53,8 @@ _NO_EDGE = (None, 0)
 _FREED = ()                               # _extra after a backward without retain_graph                      # next_functions entry of an input that needs no gradient
 _next_seq = itertools.count().__next__   # creation order; backward runs newest first, as torch does
 
+_DETACHED_IN_PLACE = ("Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is "
+                      "not supported, please use out-of-place `.detach()` instead")
 BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
@@ -121,12 +123,19 @@ class Node:
             raise RuntimeError(BACKWARD_TWICE)
         out = []
         tensor_mode = self._tensor_mode
+        order = self._fn.unpack_order
+        if order is not None:            # when several are stale, torch reports the first in its order
+            for i in order:
+                value, counter, version, source, leaf = saved[i]
+                if isinstance(source, Tensor) and not leaf and source._grad_fn is None \
+                        and source.grad_fn is None:
+                    raise RuntimeError(_DETACHED_IN_PLACE)
+                if counter is not None and counter.value != version:
+                    raise RuntimeError(_modified_message(self, value, source, counter.value, version))
         for value, counter, version, source, leaf in saved:
             if isinstance(source, Tensor):      # an input, remembered by Tensor
                 if not leaf and source._grad_fn is None and source.grad_fn is None:
-                    raise RuntimeError("Trying to use a saved tensor that has been detached in-place, i.e. with "
-                                       ".detach_().This is not supported, please use out-of-place `.detach()` "
-                                       "instead")
+                    raise RuntimeError(_DETACHED_IN_PLACE)
                 if counter.value != version:
                     raise RuntimeError(_modified_message(self, value, source, counter.value, version))
                 # `.data = new` after saving: backward sees the new data, as torch
@@ -280,6 +289,9 @@ class Function(metaclass=FunctionMeta):
     # torch takes cat's and stack's inputs as one tensor list and computes the gradient of every element
     # when any needs one: node hooks see them all (the engine then drops those with no edge)
     list_inputs = False
+    # The order in which torch's node checks its saved values' versions (its saved variables by name,
+    # alphabetically: `other` before `self`), as indices into save_for_backward's values; None: as saved
+    unpack_order = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
