@@ -1003,12 +1003,12 @@ def binary(y, a, b):
     if type(y) is not _ndarray:
         return elementwise(y, a, b)
     s = y.shape
-    if len(s) == 1:
-        if s[0]:
-            return y
-    elif type(a) is _ndarray and 1 not in s and 0 not in s and a.strides == y.strides and a.size == y.size:
+    ta = type(a)
+    if ta is _ndarray and a.strides == y.strides and 1 not in s and 0 not in s and a.size == y.size:
         return y
-    ta, tb = type(a), type(b)
+    if len(s) == 1 and s[0]:
+        return y
+    tb = type(b)
     if ta is _ndarray:
         if tb is _ndarray:
             if a.shape == b.shape:

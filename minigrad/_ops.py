@@ -74,6 +74,7 @@ class Rsub(Op):
 class Mul(Op):
     """y = a * b;  dy/da = b,  dy/db = a"""
     node_name = "MulBackward0"
+    unpack_order = (1, 0)
     saved_for = ((1,), (0,))        # a only for b's gradient, b only for a's
 
     @staticmethod
@@ -93,6 +94,7 @@ class Mul(Op):
 class Div(Op):
     """y = a / b;  dy/da = 1/b,  dy/db = -a/b^2"""
     node_name = "DivBackward0"
+    unpack_order = (1, 0)
     saved_for = ((1,), (0, 1))
 
     @staticmethod
@@ -147,6 +149,7 @@ class PowScalar(Op):
 class Pow(Op):
     """y = a^b;  dy/da = b a^(b-1),  dy/db = y ln a  (0 where a == 0 and b >= 0, as torch)"""
     node_name = "PowBackward1"
+    unpack_order = (1, 2, 0)
     saved_for = ((0, 1), (0, 1), (1,))
 
     @staticmethod
@@ -189,6 +192,7 @@ class RPow(Op):
 class Maximum(Op):
     """y = max(a, b);  the gradient goes to the larger input, split in half on ties (torch)"""
     node_name = "MaximumBackward0"
+    unpack_order = (1, 0)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -204,6 +208,7 @@ class Maximum(Op):
 class Minimum(Op):
     """y = min(a, b);  the gradient goes to the smaller input, split in half on ties (torch)"""
     node_name = "MinimumBackward0"
+    unpack_order = (1, 0)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -1073,6 +1078,7 @@ def _put_zero(g, index):
 class Cat(Op):
     """y = concatenation along dim;  dy/da_i = the slice of g that a_i filled"""
     node_name = "CatBackward0"
+    list_inputs = True
 
     @staticmethod
     def forward(ctx, *arrays, dim):
@@ -1145,6 +1151,7 @@ class Unbind(Op):
 class Stack(Op):
     """y = arrays stacked along a new dim;  dy/da_i = g[..., i, ...]"""
     node_name = "StackBackward0"
+    list_inputs = True
 
     @staticmethod
     def forward(ctx, *arrays, dim):

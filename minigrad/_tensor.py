@@ -22,10 +22,12 @@ import numpy as np
 from . import _backend, _dtype, _ops, _views
 from .autograd import engine, function
 from .autograd.function import AccumulateGrad, RemovableHandle, _Version
-from .autograd.grad_mode import is_grad_enabled, no_grad
+from .autograd.grad_mode import _state as _grad_state, is_grad_enabled, no_grad
 
 _SCALAR_TYPES = (int, float, bool, np.number, np.bool_)
 _DTYPE_OF = {}      # NumPy (and CuPy) dtype -> minigrad dtype: Tensor.dtype is on every op's path
+_ndarray = np.ndarray
+_new = object.__new__
 
 _LEGACY_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
                  "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
@@ -117,6 +119,7 @@ class Tensor:
     __slots__ = ("_data", "_requires_grad", "_grad_fn", "_output_nr", "_grad", "_vcounter",
                  "__weakref__", "__dict__")
     _retains_grad = False
+    _node_hooks = None       # the hook dict register_hook attached to this non-leaf's grad_fn
     _hooks = None            # leaf tensor hooks {key: fn}
     _post_acc_hooks = None
     _grad_acc = None         # this leaf's AccumulateGrad node (which refers back only weakly)
@@ -149,9 +152,9 @@ class Tensor:
     @classmethod
     def _make(cls, data, grad_fn=None, output_nr=0, version=None):
         """Wrap a backend array without copying (the hot path: no argument parsing)."""
-        if type(data) is not np.ndarray and isinstance(data, np.generic):
+        if type(data) is not _ndarray and isinstance(data, np.generic):
             data = np.asarray(data)          # NumPy reductions return scalars; keep 0-d arrays
-        t = object.__new__(cls)
+        t = _new(cls)
         t._data = data
         t._requires_grad = False
         t._grad_fn = grad_fn
@@ -513,24 +516,33 @@ class Tensor:
     def retain_grad(self):
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
+        if self._grad_fn is None or self._retains_grad:     # (torch's is_leaf check reads the raw node)
             return
         node = self.grad_fn
         if node._retained is None:
             node._retained = {}
         node._retained[self._output_nr] = weakref.ref(self)
+        node._plain = False
         self._retains_grad = True
 
     def register_hook(self, hook):
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        if self.grad_fn is not None:
-            return self.grad_fn._add_pre_hook(self._output_nr, hook)
-        if self._hooks is None:
-            self._hooks = {}
+        # As torch: the first hook on a non-leaf attaches a dict of hooks to its grad_fn, and later hooks join
+        # that dict without reading grad_fn again (so a view whose base changed since keeps its old node);
+        # an in-place op on the tensor itself starts a new dict (_views.rebase_history).
+        hooks = self._node_hooks
+        if hooks is None:
+            fn = self.grad_fn
+            if fn is not None:
+                hooks = self._node_hooks = fn._tensor_hooks(self._output_nr)
+            else:
+                if self._hooks is None:
+                    self._hooks = {}
+                hooks = self._hooks
         key = object()
-        self._hooks[key] = hook
-        return RemovableHandle(self._hooks, key)
+        hooks[key] = hook
+        return RemovableHandle(hooks, key)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``autograd.backward``)."""
@@ -584,8 +596,8 @@ class Tensor:
     def __add__(self, other):
         return self._binary(_ops.Add, other)
 
-    def __radd__(self, other):
-        return self._binary(_ops.Add, other, reflected=True)
+    def __radd__(self, other):       # torch: self.add(other), the tensor as the node's first input
+        return self._binary(_ops.Add, other)
 
     def _check_bool_sub(self, other):
         mine = self.dtype is _dtype.bool_
@@ -1536,30 +1548,34 @@ class Tensor:
         d = self._data
         if type(d) is not np.ndarray or d.dtype.kind != "f":
             return None
+        grad_mode = _grad_state.enabled
         if isinstance(other, Tensor):
             o = other._data
             if type(o) is not np.ndarray or o.dtype != d.dtype or (o.shape != d.shape and o.size != 1) \
-                    or o.ndim > d.ndim or (other.requires_grad and is_grad_enabled()):
+                    or o.ndim > d.ndim or (grad_mode and other.requires_grad):
                 return None
         elif type(other) is float or (type(other) is int and -2 ** 53 <= other <= 2 ** 53):
             o = other
         else:
             return None
-        if self.requires_grad and is_grad_enabled():
+        if grad_mode and self.requires_grad:
             return None                       # recorded, or torch's leaf error: the general route
-        self._check_overlap((other,))
+        if d.base is not None or type(o) is np.ndarray and o.base is not None:
+            self._check_overlap((other,))     # (arrays that own their memory share none)
         ufunc(d, o, out=d)
-        self._version_counter.value += 1
+        (self._vcounter or self._version_counter).value += 1
         return self
 
     def add_(self, other, alpha=1):
-        _number_or_tensor("add_", other)
+        if other is None:
+            _number_or_tensor("add_", other)
         if alpha == 1 and self._inplace_ufunc(np.add, other) is not None:
             return self
         return self._inplace(lambda s: s.add(other, alpha=alpha), other)
 
     def sub_(self, other, alpha=1):
-        _number_or_tensor("sub_", other)
+        if other is None:
+            _number_or_tensor("sub_", other)
         if alpha == 1 and self._inplace_ufunc(np.subtract, other) is not None:
             return self
         return self._inplace(lambda s: s.sub(other, alpha=alpha), other)
@@ -1624,9 +1640,9 @@ class Tensor:
             return self._inplace(lambda s: _ops.FillTensor.apply(s, value.to(s.dtype)), value)
         d = self._data
         if type(d) is np.ndarray and d.dtype.kind == "f" and type(value) in (float, int) \
-                and not (self.requires_grad and is_grad_enabled()):
+                and not (_grad_state.enabled and self.requires_grad):
             d.fill(value)                     # nothing to record (zeroing a .grad): fill the memory itself
-            self._version_counter.value += 1
+            (self._vcounter or self._version_counter).value += 1
             return self
         return self._inplace(lambda s: op.apply(s, value=value), overlap_ok=True)
 
@@ -2604,6 +2620,8 @@ def _basic_index_op(raw, index, shape):
     None unsqueezes, a slice slices) and skips the full slices of a tuple, so the last step names it."""
     if isinstance(raw, slice):
         return _ops.Slice
+    if type(raw) is int:
+        return _ops.Select
     last, dim = None, 0
     n_dims = sum(1 for i in index if i is not None and i is not Ellipsis)
     for i in index:

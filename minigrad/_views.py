@@ -46,28 +46,41 @@ Tensor = None   # minigrad.Tensor, filled in by _tensor.py
 
 
 class ViewInfo:
-    """How a view was made from its base: ``steps`` ((Op, kwargs), ...), replayed on the base's shape, give
-    the view; ``creation`` is DEFAULT, NO_GRAD or MULTI_OUTPUT; ``_positions`` caches ``positions``."""
-    __slots__ = ("steps", "creation", "_positions")
+    """How a view was made from its base: the view op ``step`` ((Op, kwargs)) applied to the view
+    ``parent`` (None: to the base itself); ``steps`` replays the chain on the base's shape.  ``creation``
+    is DEFAULT, NO_GRAD or MULTI_OUTPUT; ``_positions`` caches ``positions``."""
+    __slots__ = ("parent", "step", "creation", "_positions")
+
+    @property
+    def steps(self):
+        out, info = [], self
+        while info is not None:
+            out.append(info.step)
+            info = info.parent
+        return tuple(reversed(out))
 
 
 def make_view(src, out, step, multi_output=False):
     """Mark ``out`` (just made from ``src`` by the view op ``step``) as a view of ``src``'s base."""
-    info = src._view_info
-    if info is None:
-        base, steps, parent = src, (step,), DEFAULT
+    parent = src._view_info
+    info = out._view_info = _new(ViewInfo)       # (no __init__ call: views are made on hot paths)
+    info.parent, info.step, info._positions = parent, step, None
+    if parent is not None and parent.creation is not DEFAULT:
+        info.creation = parent.creation          # a view of a special view inherits its restriction
+    elif _grad_state.enabled:
+        info.creation = MULTI_OUTPUT if multi_output else DEFAULT
     else:
-        base, steps, parent = src._base, info.steps + (step,), info.creation
-    creation = (MULTI_OUTPUT if multi_output else DEFAULT) if _grad_state.enabled else NO_GRAD
-    if parent != DEFAULT:         # a view of a special view inherits its restriction
-        creation = parent
-    counter = src._version_counter
-    out._base = base
-    info = out._view_info = ViewInfo.__new__(ViewInfo)      # (no __init__ call: views are made on hot paths)
-    info.steps, info.creation, info._positions = steps, creation, None
+        info.creation = NO_GRAD
+    out._base = src if parent is None else src._base
+    counter = src._vcounter
+    if counter is None:
+        counter = src._version_counter
     out._vcounter = counter
     out._attr_version = counter.value
     return out
+
+
+_new = object.__new__
 
 
 def positions(view):
@@ -115,7 +128,7 @@ def _rebase_error(view, indirect):
 def check_inplace(t):
     """torch's checks before an in-place op that will be recorded (grad mode on, an input requires grad)."""
     if t._base is not None:
-        if t._view_info.creation != DEFAULT:
+        if t._view_info.creation is not DEFAULT:
             raise _rebase_error(t, indirect=False)
         if t.requires_grad and t._base.grad_fn is None:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -134,7 +147,7 @@ def view_grad_fn(view):
         return None
     counter = view._vcounter
     if view._attr_version != counter.value:
-        if view._view_info.creation != DEFAULT:
+        if view._view_info.creation is not DEFAULT:
             raise _rebase_error(view, indirect=True)
         node = AsStridedBackward0()
         node.positions = positions(view)
@@ -157,6 +170,7 @@ def _move_retain_grad(t, old_fn, new_fn, new_nr):
         if new_fn._retained is None:
             new_fn._retained = {}
         new_fn._retained[new_nr] = ref
+        new_fn._plain = False
 
 
 # --------------------------------------------- history after an in-place --
@@ -166,6 +180,7 @@ def rebase_history(t, result):
     fn, nr = result._grad_fn, result._output_nr
     if fn is None:
         return
+    t._node_hooks = None       # hooks registered from now on go to the new node (torch's behaviour)
     if t._base is None:
         old = t._grad_fn
         _move_retain_grad(t, old, fn, nr)
@@ -189,6 +204,8 @@ def rebase_history(t, result):
 
 class _CopySlicesFn:
     """Backward of CopySlices: the base's gradient, with the view's part sent through the in-place op."""
+    list_inputs = False
+    unpack_order = None
 
     @staticmethod
     def backward(node, g):
@@ -218,7 +235,7 @@ class _CopySlicesFn:
 class CopySlices(Node):
     """The base's node after an in-place op on one of its views: wraps that op's node ``fn``."""
     _fn = _CopySlicesFn
-    _array_level = True
+    _array_level = _plain = True
     fn = None
 
     @property
@@ -234,6 +251,8 @@ class CopySlices(Node):
 
 class _AsStridedFn:
     """Backward of a regenerated view: the view's gradient added into zeros of the base's shape."""
+    list_inputs = False
+    unpack_order = None
 
     @staticmethod
     def backward(node, g):
@@ -249,7 +268,7 @@ class _AsStridedFn:
 
 class AsStridedBackward0(Node):
     _fn = _AsStridedFn
-    _array_level = True
+    _array_level = _plain = True
 
 
 PARTIAL_OVERLAP_ERROR = ("unsupported operation: some elements of the input tensor and the written-to tensor refer "

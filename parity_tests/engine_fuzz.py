@@ -70,7 +70,7 @@ SITUATIONS = (
     "backward_after_free", "setitem_overlap", "none_operand", "data_assign_reshape", "requires_grad_on_nonleaf",
     "select_method", "empty_tensor", "node_hook_multi_output", "softmax_0d", "cotangent_cast",
     "minmax", "unreachable_input", "node_hook_square", "setitem_dtype", "inplace_on_matmul_1d_operand",
-    "inplace_on_batched_matmul_operand",
+    "inplace_on_batched_matmul_operand", "inplace_operand_overlaps_target",
 )
 CHECKS = ("message", "values", "grad", "requires_grad", "is_leaf", "retains_grad", "is_contiguous",
           "stride", "version", "grad_fn", "hook_calls")
@@ -87,6 +87,12 @@ DISABLED = {   # feature: the test id in test_engine_semantics.py whose fix it w
     "data_assign_reshape": "F18",        # a hook on a tensor whose .data got another shape: torch skips it
     "none_operand": "F1",                # None as an operand: fixed for the ops in test_f1_*, not yet everywhere
     "inplace_on_batched_matmul_operand": "F19",   # batched matmul is one node (test_known_batched_matmul_...)
+    # an operand that is a non-contiguous view of the written tensor: torch's overlap check gives up and it
+    # computes in its own loop order (test_known_inplace_with_non_dense_overlapping_operand)
+    "inplace_operand_overlaps_target": "F22",
+    # a backward through a freed graph fails part-way, after torch has already accumulated into leaves whose
+    # AccumulateGrad it runs first (test_f10_leaves_accumulated_before_a_failure)
+    "backward_after_free": "F10",
 }
 
 
@@ -1461,6 +1467,8 @@ class Gen:
         elif op == "fill_":
             x = ("scalar", self.draw(self.st.sampled_from([0.0, 1.5])))
         tags = self._inplace_tags(a, b)
+        if b is not None and b != a and self.vars[b].storage == va.storage and not self.vars[b].contig:
+            tags.append("inplace_operand_overlaps_target")
         if op in ("copy_", "fill_", "zero_") and va.rg and not va.leaf:
             tags.append("overwrite_requires_grad")
         return self.emit(("inplace", a, op, x), tags, lambda: self._after_inplace(a, b))

@@ -93,7 +93,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     recursion, and torch's own execution order.
     """
     for i, t in enumerate(tensors):
-        if not (t._requires_grad or t.grad_fn is not None):      # no edge to start from (torch's check)
+        if not (t._requires_grad or t._grad_fn is not None or t.grad_fn is not None):
+            # no edge to start from (torch's check)
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
     grads = _make_root_grads(tensors, grad_tensors, create_graph)
     roots = [t._edge() for t in tensors]
@@ -118,13 +119,16 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     unowned = {id(g) for g, given in zip(grads, grad_tensors) if given is not None}
 
     captured = [None] * (len(inputs) if inputs is not None else 0)
+    fast = not create_graph and run is None and not targets      # (then a _plain node takes the short way)
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph      # backward formulas record a graph only under create_graph
     try:
         while ready:
             node = heapq.heappop(ready)[1]
             node_grads = buffers.pop(node)
-            if type(node) is AccumulateGrad:
+            if node._plain and fast:        # a built-in op's node with no hooks: the common case
+                in_grads = _call_array_backward(node, node_grads[0], unowned)
+            elif type(node) is AccumulateGrad:
                 leaf = node._variable()
                 if leaf is None:            # the leaf is gone: nobody can read this gradient
                     continue
@@ -138,23 +142,30 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if accumulate and (inputs is None or (node, 0) in targets) and leaf._requires_grad:
                     _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
                 continue
-            if node._pre_hooks is not None or node._retained is not None:
-                node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
-            if targets:
-                for nr, g in enumerate(node_grads):
-                    for k in targets.get((node, nr), ()):
-                        captured[k] = g
-            if run is not None and node not in run:
-                continue
-            if node._node_pre_hooks is not None:      # (only for a node that runs, as torch)
-                node_grads = _run_node_pre_hooks(node, node_grads, create_graph, unowned)
-            if node._extra is not None:
-                node._check_extra()
-            if node._array_level and not create_graph and node._num_outputs == 1 and node._hooks is None \
-                    and node._node_pre_hooks is None:
-                in_grads = _call_array_backward(node, node_grads[0], unowned)     # the common case
             else:
-                in_grads = _call_backward(node, node_grads, create_graph, unowned)
+                # torch: a node that will run has its tensor hooks called when it runs, after the gradients
+                # for `inputs` are caught; one that will not run has them called first
+                runs = run is None or node in run
+                hooks = node._pre_hooks is not None or node._retained is not None
+                if hooks and not runs:
+                    node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
+                if targets:
+                    for nr, g in enumerate(node_grads):
+                        for k in targets.get((node, nr), ()):
+                            captured[k] = g
+                if not runs:
+                    continue
+                if hooks:
+                    node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
+                if node._node_pre_hooks is not None:      # (only for a node that runs, as torch)
+                    node_grads = _run_node_pre_hooks(node, node_grads, create_graph, unowned)
+                if node._extra is not None:
+                    node._check_extra()
+                if node._array_level and not create_graph and node._num_outputs == 1 and node._hooks is None \
+                        and node._node_pre_hooks is None:
+                    in_grads = _call_array_backward(node, node_grads[0], unowned)
+                else:
+                    in_grads = _call_backward(node, node_grads, create_graph, unowned)
             if not retain_graph:
                 if node._saved:
                     node._saved = None       # free what forward saved
@@ -309,8 +320,9 @@ def _call_backward(node, grads, create_graph, unowned):
             raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                f"(expected {n_in}, got {len(result)})")
     out = []
+    every = node._fn.list_inputs
     for shape, g in zip(node._in_shapes, result):
-        if shape is None or g is None:
+        if g is None or (shape is None and not every):
             out.append(None)
             continue
         if isinstance(g, Tensor):
@@ -318,7 +330,7 @@ def _call_backward(node, grads, create_graph, unowned):
                 g = g._data
         elif create_graph:
             g = Tensor._make(g)
-        if g.shape != shape:
+        if shape is not None and g.shape != shape:
             g = _to_input_shape(node, g, shape)
         elif not create_graph and _passed_on(g, grads, out):
             unowned.add(id(g))     # passed through: others hold the same array
@@ -355,8 +367,13 @@ def _call_array_backward(node, g, unowned):
             continue
         if r.shape != shape:
             r = _to_input_shape(node, r, shape)
-        elif r is g or _passed_on(r, (), out):
+        elif r is g:
             unowned.add(id(r))     # passed through: others hold the same array
+        else:
+            for other in out:
+                if other is r:     # returned for two inputs
+                    unowned.add(id(r))
+                    break
         out.append(r)
     if _anomaly._state.enabled and _anomaly._state.check_nan:
         _anomaly.check_nan(node, out)
@@ -432,7 +449,7 @@ def _accumulate_leaf(t, g, create_graph, shared=True):
                 t._grad = g if create_graph else Tensor._make(_copy(g._data))
             else:
                 t._grad = Tensor._make(g if not shared and _backend.can_keep(g) else _copy(g))
-        elif create_graph or old.requires_grad:
+        elif create_graph or old._requires_grad or old._grad_fn is not None or old.requires_grad:
             t._grad = old + (g if isinstance(g, Tensor) else Tensor._make(g))
         else:
             data = g._data if isinstance(g, Tensor) else g

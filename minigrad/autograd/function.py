@@ -53,6 +53,8 @@ _NO_EDGE = (None, 0)
 _FREED = ()                               # _extra after a backward without retain_graph                      # next_functions entry of an input that needs no gradient
 _next_seq = itertools.count().__next__   # creation order; backward runs newest first, as torch does
 
+_DETACHED_IN_PLACE = ("Trying to use a saved tensor that has been detached in-place, i.e. with .detach_().This is "
+                      "not supported, please use out-of-place `.detach()` instead")
 BACKWARD_TWICE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
@@ -81,6 +83,8 @@ class Node:
 
     _fn = None                  # the Function subclass this node belongs to
     _array_level = False        # True for built-in Ops: backward works on arrays
+    _plain = False              # a built-in node with one output and no hooks, retained grads or extra
+                                # version checks (each of those clears it): the engine's fast path
     next_functions = ()         # ((node or None, output_nr), ...) per positional input
     _saved = ()                 # resolved saved values; None once freed
     _to_save = ()
@@ -118,18 +122,29 @@ class Node:
         if saved is None:
             raise RuntimeError(BACKWARD_TWICE)
         out = []
+        tensor_mode = self._tensor_mode
+        order = self._fn.unpack_order
+        if order is not None:            # when several are stale, torch reports the first in its order
+            for i in order:
+                value, counter, version, source, leaf = saved[i]
+                if isinstance(source, Tensor) and not leaf and source._grad_fn is None \
+                        and source.grad_fn is None:
+                    raise RuntimeError(_DETACHED_IN_PLACE)
+                if counter is not None and counter.value != version:
+                    raise RuntimeError(_modified_message(self, value, source, counter.value, version))
         for value, counter, version, source, leaf in saved:
-            if isinstance(source, Tensor) and not leaf and source.grad_fn is None:
-                raise RuntimeError("Trying to use a saved tensor that has been detached in-place, i.e. with "
-                                   ".detach_().This is not supported, please use out-of-place `.detach()` instead")
+            if isinstance(source, Tensor):      # an input, remembered by Tensor
+                if not leaf and source._grad_fn is None and source.grad_fn is None:
+                    raise RuntimeError(_DETACHED_IN_PLACE)
+                if counter.value != version:
+                    raise RuntimeError(_modified_message(self, value, source, counter.value, version))
+                # `.data = new` after saving: backward sees the new data, as torch
+                out.append(source if tensor_mode else source._data)
+                continue
             if counter is not None and counter.value != version:
                 raise RuntimeError(_modified_message(self, value, source, counter.value, version))
-            if isinstance(source, Tensor):
-                value = source._data     # `.data = new` after saving: backward sees the new data, as torch
-            if not self._tensor_mode or value is None or isinstance(value, (int, float, bool)):
+            if not tensor_mode or value is None or isinstance(value, (int, float, bool)):
                 out.append(value)
-            elif isinstance(source, Tensor):
-                out.append(source)
             elif source is None:
                 out.append(Tensor._make(value))
             else:   # an output of this node: rebuilt on demand, to keep no reference cycle
@@ -142,6 +157,7 @@ class Node:
         """Tensors torch saves that this node's backward does not read (index tensors, which forward got as
         arrays; the input of a composed layer_norm): the engine checks their versions before backward."""
         self._extra = (self._extra or []) + [(t, t._version_counter.value) for t in tensors]
+        self._plain = False
 
     def _check_extra(self):
         if self._extra is _FREED:
@@ -165,6 +181,7 @@ class Node:
     def register_hook(self, fn):
         if self._hooks is None:
             self._hooks = {}
+        self._plain = False
         key = object()
         self._hooks[key] = fn
         return RemovableHandle(self._hooks, key)
@@ -172,17 +189,17 @@ class Node:
     def register_prehook(self, fn):
         if self._node_pre_hooks is None:
             self._node_pre_hooks = {}
+        self._plain = False
         key = object()
         self._node_pre_hooks[key] = fn
         return RemovableHandle(self._node_pre_hooks, key)
 
-    def _add_pre_hook(self, output_nr, fn):
+    def _tensor_hooks(self, output_nr):
+        """The dict of tensor hooks run on this node's output ``output_nr`` (Tensor.register_hook adds to it)."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
-        hooks = self._pre_hooks.setdefault(output_nr, {})
-        key = object()
-        hooks[key] = fn
-        return RemovableHandle(hooks, key)
+        self._plain = False
+        return self._pre_hooks.setdefault(output_nr, {})
 
     @property
     def metadata(self):
@@ -254,7 +271,7 @@ class FunctionMeta(type):
         node_name = attrs.get("node_name") or f"{name}Backward"
         base = attrs.get("_node_base") or next(
             (b._node_class for b in cls.__mro__[1:] if hasattr(b, "_node_class")), Node)
-        cls._node_class = type(node_name, (base,), {"_fn": cls, "_array_level": cls._array_level,
+        cls._node_class = type(node_name, (base,), {"_fn": cls, "_array_level": cls._array_level, "_plain": cls._array_level,
                                                     "__module__": cls.__module__})
 
 
@@ -269,6 +286,12 @@ class Function(metaclass=FunctionMeta):
     # Per value given to save_for_backward: the inputs whose gradient reads it.  A value is saved only when
     # one of them needs a gradient (torch's rule, from derivatives.yaml); None: always saved.
     saved_for = None
+    # torch takes cat's and stack's inputs as one tensor list and computes the gradient of every element
+    # when any needs one: node hooks see them all (the engine then drops those with no edge)
+    list_inputs = False
+    # The order in which torch's node checks its saved values' versions (its saved variables by name,
+    # alphabetically: `other` before `self`), as indices into save_for_backward's values; None: as saved
+    unpack_order = None
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -325,8 +348,12 @@ class Op(Function):
         for a in args:
             if isinstance(a, Tensor):
                 raw.append(a._data)
-                if a._requires_grad or a._grad_fn is not None or (a._base is not None and a.requires_grad):
+                if a._requires_grad or a._grad_fn is not None:
                     record = True
+                elif a._base is not None:        # a view requires grad when its base does (never a view)
+                    base = a._base
+                    if base._requires_grad or base._grad_fn is not None:
+                        record = True
             else:
                 raw.append(a)
         record = record and _grad_state.enabled
@@ -363,6 +390,7 @@ def _record_outputs(ctx, outs):
         n -= 1
     if n > 1:
         ctx._num_outputs = n
+        ctx._plain = False
         ctx._out_meta = [(o._data.shape, o._data.dtype, o.device) for o in outs[:n]]
 
 
@@ -373,7 +401,9 @@ def _record_inputs(ctx, args, Tensor):
     edges, shapes = [], []
     for a in args:
         if isinstance(a, Tensor):
-            fn = a._grad_fn if a._base is None else a.grad_fn      # (a view's may need regenerating)
+            fn = a._grad_fn
+            if a._base is not None and a._attr_version != a._vcounter.value:
+                fn = a.grad_fn                 # a view written to since: regenerate its grad_fn
             if fn is not None:
                 edges.append((fn, a._output_nr))
                 shapes.append(a._data.shape)
@@ -402,6 +432,8 @@ def _resolve_saved(ctx, args, arg_values, outs, out_values):
     """
     saved = []
     saved_for = ctx._fn.saved_for
+    if saved_for is not None and None not in ctx._in_shapes:
+        saved_for = None                 # every input needs its gradient: everything is saved
     for k, s in enumerate(ctx._to_save):
         if saved_for is not None:
             for j in saved_for[k]:
