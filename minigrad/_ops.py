@@ -92,7 +92,7 @@ class Mul(Op):
 
 
 class Div(Op):
-    """y = a / b;  dy/da = 1/b,  dy/db = -a/b^2"""
+    """y = a / b;  dy/da = 1/b,  dy/db = -((a/b)/b)  (torch's grouping, which its second order follows)"""
     node_name = "DivBackward0"
     unpack_order = (1, 0)
     saved_for = ((1,), (0, 1))
@@ -107,7 +107,7 @@ class Div(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = g / b if need_a else None
-        gb = -g * a / (b * b) if need_b else None
+        gb = -g * ((a / b) / b) if need_b else None
         return ga, gb
 
 

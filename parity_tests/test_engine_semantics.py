@@ -2010,6 +2010,20 @@ def test_f26_several_stale_saved_tensors_report_torchs_first(op):
     both(f, "inplace")
 
 
+def test_f27_div_gradient_follows_torchs_grouping():
+    """torch's gradient of a / b for b is -g * ((a / b) / b): its graph (a MulBackward0 on top) and so its
+    second order, here with the saved a's data replaced after the first pass."""
+    def f(m):
+        a = m.tensor(-1.5, dtype=m.float64).tanh() ** 2
+        b = leaf(m, -1.5, dtype=m.float64)
+        y = a / b
+        gb, = m.autograd.grad(y, [b], create_graph=True)
+        a.data = m.tensor(1.0, dtype=m.float64)
+        gb.backward()
+        return name(gb), b.grad
+    both(f, raises=False)
+
+
 @pytest.mark.parametrize("case", ["base_modified", "base_modified_no_grad_split", "own_inplace"])
 def test_f21_later_hooks_join_the_first_hook_dict(case):
     """torch's register_hook attaches one dict of hooks to the grad_fn it sees at the first call; later hooks

@@ -91,7 +91,12 @@ def test_chunked_long_matmul_is_matmul(data, dtype, m, n, k, transposed):
     expected = x.astype(np.float64) @ (y.T if transposed else y).astype(np.float64)
     assert got.dtype == dtype and got.shape == (m, n)
     eps = np.finfo(dtype).eps
-    np.testing.assert_allclose(got, expected, rtol=0, atol=4 * k * eps * np.abs(x).max() * np.abs(y).max())
+    # eps bounds each rounding relative to the operands, except where a product or sum falls below the smallest
+    # normal number: there the rounding error is absolute, up to half the smallest subnormal per operation
+    # (0.5 * 1.4e-45 rounds to 0 in float32); k products and k - 1 sums add at most k smallest subnormals
+    underflow = k * np.finfo(dtype).smallest_subnormal
+    np.testing.assert_allclose(got, expected, rtol=0,
+                               atol=4 * k * eps * np.abs(x).max() * np.abs(y).max() + underflow)
 
 
 def test_chunked_matmul_on_a_conv_weight_gradient_shape():
