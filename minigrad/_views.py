@@ -65,12 +65,14 @@ def make_view(src, out, step, multi_output=False):
     parent = src._view_info
     info = out._view_info = _new(ViewInfo)       # (no __init__ call: views are made on hot paths)
     info.parent, info.step, info._positions = parent, step, None
-    if parent is not None and parent.creation is not DEFAULT:
-        info.creation = parent.creation          # a view of a special view inherits its restriction
-    elif _grad_state.enabled:
-        info.creation = MULTI_OUTPUT if multi_output else DEFAULT
-    else:
+    # torch's propagate_creation_meta: a new restriction (no_grad, multi-output) wins; a view made the
+    # ordinary way inherits its parent's
+    if not _grad_state.enabled:
         info.creation = NO_GRAD
+    elif multi_output:
+        info.creation = MULTI_OUTPUT
+    else:
+        info.creation = DEFAULT if parent is None else parent.creation
     out._base = src if parent is None else src._base
     counter = src._vcounter
     if counter is None:
@@ -183,6 +185,8 @@ def rebase_history(t, result):
     t._node_hooks = None       # hooks registered from now on go to the new node (torch's behaviour)
     if t._base is None:
         old = t._grad_fn
+        if old is None:
+            t._hooks = None    # a leaf that gains history drops its leaf hooks, as torch does
         _move_retain_grad(t, old, fn, nr)
         t._grad_fn, t._output_nr = fn, nr
         return

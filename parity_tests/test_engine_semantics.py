@@ -2024,6 +2024,49 @@ def test_f27_div_gradient_follows_torchs_grouping():
     both(f, raises=False)
 
 
+@pytest.mark.parametrize("case", ["no_grad_view_of_split_output", "split_of_no_grad_view", "split_of_no_grad_base"])
+def test_f28_the_newest_view_restriction_wins(case):
+    """torch's propagate_creation_meta: a view made under no_grad, or by a multi-output op, takes that
+    restriction even when its parent had the other one; an ordinary view inherits its parent's."""
+    def f(m):
+        x = leaf(m, [1.5, 1.0, 2.0, 3.0]) * 1
+        if case == "no_grad_view_of_split_output":
+            a, _ = x.split(2)
+            with m.no_grad():
+                v = a.select(0, 0)
+        elif case == "split_of_no_grad_view":
+            with m.no_grad():
+                w = x[:2]
+            v, _ = w.split(1)
+        else:
+            with m.no_grad():
+                w = x[:2]
+            v = w.split(1)[0][0:1]
+        v.exp_()
+    both(f, raises=True)
+
+
+@pytest.mark.parametrize("second_detach", [False, True])
+def test_f29_a_leaf_gaining_history_drops_its_hooks(second_detach):
+    """A leaf's hooks are dropped when an in-place op gives it a grad_fn (torch clears them), so a graph made
+    before that no longer calls them, even after the tensor is detached into a leaf again."""
+    def f(m):
+        calls = []
+        x = leaf(m, [1.0, 2.0])
+        y = x * 2
+        x.register_hook(recorder(calls, "h"))
+        x.detach_()
+        x.add_(leaf(m, [1.0, 1.0]))
+        if second_detach:
+            x.detach_()
+        try:
+            y.sum().backward()
+        except RuntimeError as e:
+            calls.append(str(e))
+        return calls
+    both(f)
+
+
 @pytest.mark.parametrize("case", ["base_modified", "base_modified_no_grad_split", "own_inplace"])
 def test_f21_later_hooks_join_the_first_hook_dict(case):
     """torch's register_hook attaches one dict of hooks to the grad_fn it sees at the first call; later hooks
