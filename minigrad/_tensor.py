@@ -1370,7 +1370,8 @@ class Tensor:
                 if vt:
                     _check_index_put(self, index, value)
                 return _ops.IndexPut.apply(old, value, index=index)
-            self._inplace_with_history(index_put, overlap_ok=True)
+            _warn_index_put_on_expanded(self._data)
+            self._inplace_with_history(index_put, overlap_ok=True, written=index)
             return
         xp = _backend.array_namespace(self._data)
         data = value._data if vt else value
@@ -1390,6 +1391,8 @@ class Tensor:
                     raise RuntimeError(_views.PARTIAL_OVERLAP_ERROR)
         elif vt:
             _check_index_put(self, index, value)
+        if kind == "advanced":
+            _warn_index_put_on_expanded(self._data)
         try:
             self._data[index] = data
         except IndexError:
@@ -1498,15 +1501,20 @@ class Tensor:
             if isinstance(o, Tensor) and _backend.memory_overlap(d, o._data) == "partial":
                 raise RuntimeError(_views.PARTIAL_OVERLAP_ERROR)
 
-    def _inplace_with_history(self, compute, overlap_ok=False, others=()):
+    def _inplace_with_history(self, compute, overlap_ok=False, others=(), written=None):
         """An in-place op that must be recorded: compute out of place from a snapshot of self, write the
-        values back into self's memory, and rewrite the history (self's, or its base's for a view)."""
+        values back into self's memory, and rewrite the history (self's, or its base's for a view).
+        ``written``: the index an index_put writes, which alone is written back into memory whose elements
+        alias each other (an expanded tensor: writing every element back would let stale aliases win)."""
         _views.check_inplace(self)
         if not overlap_ok:
             self._check_overlap(others)
         old = Tensor._make(_copy(self._data), self.grad_fn, self._output_nr)
         result = compute(old)
-        self._store(result)
+        if written is not None and _backend.has_internal_overlap(self._data):
+            self._store(result, written)
+        else:
+            self._store(result)
         _views.rebase_history(self, result)
         node = result._grad_fn
         if node is not None and node._saved:   # a saved output is now self: track self's memory and version
@@ -1515,8 +1523,9 @@ class Tensor:
                            for v, c, ver, src, leaf in node._saved]
         return self
 
-    def _store(self, result):
-        """Write ``result``'s values into self's memory (version + 1), with torch's shape and dtype checks."""
+    def _store(self, result, index=Ellipsis):
+        """Write ``result``'s values (those at ``index``) into self's memory (version + 1), with torch's shape
+        and dtype checks."""
         if result._data.shape != self._data.shape:
             raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast shape "
                                f"{list(result.shape)}")
@@ -1524,7 +1533,7 @@ class Tensor:
         data = result._data
         if data.dtype != self._data.dtype:
             data = _backend.array_namespace(data).astype(data, self._data.dtype)
-        self._data[...] = data
+        self._data[index] = data if index is Ellipsis else data[index]
         self._version_counter.value += 1
 
     def _inplace(self, compute, *others, overlap_ok=False):
@@ -1637,7 +1646,11 @@ class Tensor:
             if value.ndim:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                    f"{value.ndim} dimensions.")
-            return self._inplace(lambda s: _ops.FillTensor.apply(s, value.to(s.dtype)), value)
+            def fill(s):    # torch checks self's own overlap only, not the value's (a 0-d value may alias it)
+                if _backend.has_internal_overlap(self._data):
+                    raise RuntimeError(_views.OVERLAP_ERROR)
+                return _ops.FillTensor.apply(s, value.to(s.dtype))
+            return self._inplace(fill, value, overlap_ok=True)
         d = self._data
         if type(d) is np.ndarray and d.dtype.kind == "f" and type(value) in (float, int) \
                 and not (_grad_state.enabled and self.requires_grad):
@@ -2647,6 +2660,13 @@ def _whole(index, shape):
     dims = list(range(k)) + list(range(len(shape) - (len(index) - k - 1), len(shape)))[:len(index) - k - 1]
     slices = [i for i in index if i is not Ellipsis]
     return all(sl.indices(shape[d]) == (0, shape[d], 1) for sl, d in zip(slices, dims))
+
+
+def _warn_index_put_on_expanded(data):
+    if _backend.has_internal_overlap(data):
+        warnings.warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before "
+                      "performing this operation. This also applies to advanced indexing e.g. tensor[indices] = "
+                      "tensor", UserWarning, stacklevel=3)
 
 
 def _track_index_tensors(out, raw):

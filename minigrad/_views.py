@@ -200,6 +200,7 @@ def rebase_history(t, result):
     node._in_shapes = [base._data.shape if base_edge is not _NO_EDGE else None] + list(fn._in_shapes[1:])
     node._seq = _next_seq()
     _move_retain_grad(base, base._grad_fn, node, 0)
+    base._node_hooks = None    # the base's later hooks go to its new node, as t's do
     base._grad_fn, base._output_nr = node, 0
     view_grad_fn(t)            # the view's own grad_fn now comes from the base's
 

@@ -2067,6 +2067,46 @@ def test_f29_a_leaf_gaining_history_drops_its_hooks(second_detach):
     both(f)
 
 
+def test_f30_base_hooks_after_a_write_through_a_view_go_to_its_new_node():
+    """When an in-place write through a view gives the base a CopySlices node, the base's later hooks start
+    a new dict on that node (they run first); earlier ones stay on the old node."""
+    def f(m):
+        calls = []
+        y = m.maximum(m.tensor([[2.0, -1.5]]), leaf(m, [[[-2.0], [-2.0]], [[0.0], [-1.5]]]))
+        y.register_hook(recorder(calls, "before"))
+        flat = y.flatten()
+        flat[3] = 0.0
+        y.register_hook(recorder(calls, "after"))
+        flat.sum().backward()
+        return calls
+    both(f)
+
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_f31_index_put_into_an_expanded_tensor_writes_the_indexed_elements(grad):
+    """Advanced-index assignment into an expanded tensor writes the indexed elements into the shared memory
+    (torch warns that this is deprecated); the rows that alias them must not write stale values back."""
+    def f(m):
+        base = m.tensor([[[-0.5, 1.5, 2.5]]], dtype=m.float64)
+        value = (leaf(m, [1.5, 0.0], dtype=m.float64).sum() if grad else m.tensor(1.5, dtype=m.float64))
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            base.expand(2, -1, 3)[[0]] = value.reshape(-1)
+        return base, [str(x.message).split(" (Triggered internally")[0] for x in w]   # (torch's C++ source)
+    both(f)
+
+
+def test_f32_fill_with_a_0d_tensor_checks_no_overlap():
+    """Assigning a 0-d tensor is fill_, which torch runs without an overlap check (filling is idempotent),
+    also when the value shares the memory it fills and autograd records it."""
+    def f(m):
+        t = leaf(m, -1.0)
+        alias = t.unsqueeze(0).data
+        alias[0:] = t
+        return alias
+    both(f)
+
+
 @pytest.mark.parametrize("case", ["base_modified", "base_modified_no_grad_split", "own_inplace"])
 def test_f21_later_hooks_join_the_first_hook_dict(case):
     """torch's register_hook attaches one dict of hooks to the grad_fn it sees at the first call; later hooks
