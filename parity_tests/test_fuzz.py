@@ -608,6 +608,58 @@ TOP = {
     "logit": logit_like, "nan_to_num": nan_to_num_like, "lerp": lerp_like, "addcmul": addc_like,
     "addcdiv": addc_like, "isclose": isclose_like,
 }
+def embedding_like(draw):
+    """A 2-D weight (sometimes not), indices sometimes out of range or not integers; padding_idx, max_norm
+    (which rescales the weight in place), norm_type, scale_grad_by_freq."""
+    n, d = draw(st.integers(1, 4)), draw(st.integers(0, 3))
+    wshape = (n, d) if draw(st.integers(0, 5)) else draw(shapes)
+    w = draw(arrays(wshape, dtypes=(F32, F32, F64, I64)))
+    idx = draw(index_array(n))
+    kw = {}
+    if draw(st.booleans()):
+        kw["padding_idx"] = draw(st.sampled_from([None, 0, n - 1, -1, -n, n, -n - 1]))
+    if draw(st.integers(0, 3)) == 0:
+        kw["max_norm"] = draw(st.sampled_from([0.5, 1.0, 100.0]))
+        kw["norm_type"] = draw(st.sampled_from([2.0, 1.0, 3.0, float("inf")]))
+    if draw(st.booleans()):
+        kw["scale_grad_by_freq"] = True
+    return (idx, w), kw
+
+
+def batch_norm_like(draw):
+    """(N, C, ...) input; running statistics, weight and bias of C elements (sometimes not, or None);
+    training or not, with the batch-size, eps and dtype errors."""
+    # no 0-d input: torch 2.13 fails there with an internal "SmallVector unable to grow" error
+    x = draw(arrays(draw(shapes.filter(len)), dtypes=(F32, F32, F64, I64)))
+    c = x.array.shape[1] if x.array.ndim > 1 else 0
+    c_other = c if draw(st.integers(0, 5)) else draw(st.integers(0, 3))
+
+    def vec(positive=False):
+        dt = x.array.dtype if x.array.dtype.kind == "f" and draw(st.integers(0, 5)) else draw(
+            st.sampled_from([F32, F64]))
+        el = st.floats(0.25, 4.0, width=32) if positive else st.floats(-4.0, 4.0, width=32)
+        return T(draw(hnp.arrays(dt, (c_other,), elements=el)), False)
+
+    training = draw(st.booleans())
+    running = draw(st.integers(0, 4))
+    rm = vec() if running else None
+    rv = vec(True) if running else None
+    if running == 1:          # only one of them
+        rv = None
+    kw = {"training": training}
+    pdt = (x.array.dtype if x.array.dtype.kind == "f" else F32, F64)
+    if draw(st.booleans()):
+        kw["weight"] = draw(arrays((c_other,), dtypes=pdt))
+    if draw(st.booleans()):
+        kw["bias"] = draw(arrays((c_other,), dtypes=pdt))
+    if draw(st.integers(0, 3)) == 0:
+        kw["momentum"] = draw(st.sampled_from([0.0, 0.5, 1.0]))
+    # eps always large: on a constant channel torch's fused x * alpha + beta (an FMA) leaves rounding noise of
+    # ulp(x / sqrt(eps)) where the exact result is 0; minigrad's (x - mean) / sqrt(var + eps) gives the 0
+    kw["eps"] = draw(st.sampled_from([0.5, 1.0, 2.0, 0.0, -1.0]))
+    return (x, rm, rv), kw
+
+
 FUNCTIONAL = {
     "relu": unary, "relu_": unary, "sigmoid": unary, "tanh": unary, "leaky_relu": leaky_like,
     "softmax": softmax_like, "log_softmax": softmax_like,
@@ -616,6 +668,7 @@ FUNCTIONAL = {
     "layer_norm": layer_norm_like, "dropout": dropout_like,
     "mse_loss": mse_like, "binary_cross_entropy": bce_like(), "binary_cross_entropy_with_logits": bce_like(True),
     "nll_loss": class_loss, "cross_entropy": cross_entropy_like, "one_hot": one_hot_like,
+    "embedding": embedding_like, "batch_norm": batch_norm_like,
 }
 
 # Public names of minigrad that are not ops on tensors (types, dtypes, factories, state, modules, I/O).

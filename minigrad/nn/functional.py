@@ -23,6 +23,11 @@ gradient torch computes as ``(p - t) / max(p (1 - p), 1e-12)``: at p in {0, 1}
 the clamped-log composite would give a zero gradient where torch gives 1e12.
 Their backward formulas use the array-API namespace of the gradient, so they
 too work under ``create_graph=True``.
+
+``embedding`` is a fused op too (``EmbeddingBackward0``, a scatter-add
+backward with torch's padding_idx / scale_grad_by_freq rules); ``batch_norm``
+is composed, so its ``grad_fn`` is the last op's where torch prints
+``NativeBatchNormBackward0``.
 """
 from __future__ import annotations
 
@@ -40,7 +45,8 @@ from ._conv_ops import Im2col, MaxPool2d as _MaxPool2dOp, arange, out_size
 
 __all__ = ["linear", "conv2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "relu", "relu_", "sigmoid",
            "tanh", "leaky_relu", "softmax", "log_softmax", "layer_norm", "dropout", "mse_loss", "nll_loss",
-           "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot"]
+           "cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "one_hot", "embedding",
+           "batch_norm"]
 
 
 # ================================================================= helpers ==
@@ -967,3 +973,268 @@ def one_hot(tensor, num_classes=-1):
     classes = arange(xp, num_classes, tensor._data)
     hot = xp.expand_dims(tensor._data, axis=-1) == xp.astype(classes, tensor._data.dtype)
     return Tensor._make(_backend.contiguous(xp.astype(hot, tensor._data.dtype)))    # torch's is contiguous
+
+
+# =============================================================== embedding ==
+
+class _Embedding(Op):
+    """y = weight[indices] (one row per index);  dy/dweight = zeros with g's rows added at their indices:
+    the padding_idx row gets nothing, and with scale_grad_by_freq each row is divided by its index's count
+    in this batch (torch's ``embedding_dense_backward``)"""
+    node_name = "EmbeddingBackward0"
+
+    @staticmethod
+    def forward(ctx, weight, *, indices, padding_idx, scale_grad_by_freq):
+        xp = _xp(weight)
+        flat = xp.reshape(indices, (-1,))
+        ctx.shape, ctx.flat, ctx.padding_idx, ctx.scale = weight.shape, flat, padding_idx, scale_grad_by_freq
+        rows = xp.take(weight, flat, axis=0)
+        return _backend.contiguous(xp.reshape(rows, tuple(indices.shape) + (weight.shape[1],)))
+
+    @staticmethod
+    def backward(ctx, g):
+        if isinstance(g, Tensor):       # create_graph: a node of its own, differentiable in g
+            return _EmbeddingDenseBackward.apply(g, flat=ctx.flat, shape=ctx.shape, padding_idx=ctx.padding_idx,
+                                                 scale_grad_by_freq=ctx.scale)
+        return _embedding_dense_backward(g, ctx.flat, ctx.shape, ctx.padding_idx, ctx.scale)
+
+
+def _embedding_dense_backward(g, flat, shape, padding_idx, scale_grad_by_freq):
+    """zeros(shape) with g's rows added at ``flat`` (padding_idx skipped; divided by the counts when scaling)."""
+    xp = _xp(g)
+    n, d = shape
+    host = _backend.to_numpy(flat)
+    g2 = xp.reshape(g, (host.size, d))
+    if scale_grad_by_freq:               # torch divides each row by the count of its index
+        counts = np.bincount(host, minlength=n)[host].astype(_backend.dtype_name(g2.dtype))
+        g2 = g2 / _backend.asarray(counts.reshape(-1, 1), _backend.device_of(g))
+    if padding_idx >= 0 and (host == padding_idx).any():
+        keep = _backend.asarray((host != padding_idx).reshape(-1, 1), _backend.device_of(g))
+        g2 = xp.where(keep, g2, xp.zeros_like(g2))
+    return _ops.index_add_to_zeros(g2, (flat,), (n, d), False)
+
+
+class _EmbeddingDenseBackward(Op):
+    """y = embedding's weight gradient from g;  dy/dg = the rows of gg at the indices, padding rows zero and
+    NOT divided by the counts under scale_grad_by_freq (torch's ``embedding_dense_double_backward``)"""
+    node_name = "EmbeddingDenseBackward0"
+
+    @staticmethod
+    def forward(ctx, g, *, flat, shape, padding_idx, scale_grad_by_freq):
+        ctx.flat, ctx.gshape, ctx.padding_idx = flat, g.shape, padding_idx
+        return _embedding_dense_backward(g, flat, shape, padding_idx, scale_grad_by_freq)
+
+    @staticmethod
+    def backward(ctx, gg):
+        flat = ctx.flat
+        host = _backend.to_numpy(flat)
+        if isinstance(gg, Tensor):
+            rows = _Embedding.apply(gg, indices=flat, padding_idx=-1, scale_grad_by_freq=False)
+        else:
+            rows = _xp(gg).take(gg, flat, axis=0)
+        if ctx.padding_idx >= 0 and (host == ctx.padding_idx).any():
+            keep = _wrap(_backend.asarray((host != ctx.padding_idx).reshape(-1, 1), _backend.device_of(flat)), gg)
+            rows = namespace(gg).where(keep, rows, 0.0)
+        return rows.reshape(tuple(ctx.gshape)) if isinstance(rows, Tensor) else \
+            _xp(rows).reshape(rows, tuple(ctx.gshape))
+
+
+_SPARSE_UNSUPPORTED = ("sparse=True is not supported: minigrad has no sparse tensors, so the embedding gradient "
+                       "cannot be a sparse tensor; use sparse=False (the default), which gives the same values "
+                       "as a dense gradient")
+
+
+def _check_indices(indices, what):
+    if indices.dtype.name not in ("int64", "int32"):
+        got = "CPUBoolType" if indices.dtype is _dtype.bool_ else legacy_type_name(indices.dtype.name,
+                                                                                   indices.device)
+        raise RuntimeError(f"Expected tensor for argument #{2 if what == 'embedding_renorm_' else 1} 'indices' to "
+                           f"have one of the following scalar types: Long, Int; but got {got} instead (while "
+                           f"checking arguments for {what})")
+
+
+def _embedding_renorm_(weight, indices, max_norm, norm_type):
+    """torch's ``embedding_renorm_`` under no_grad: each distinct index's row, in sorted order, is scaled by
+    max_norm / (norm + 1e-7) when its norm exceeds max_norm (in place, on the weight itself)."""
+    from ..autograd.grad_mode import no_grad
+    if weight.ndim != 2:
+        raise RuntimeError(f"Expected 2-dimensional tensor, but got {weight.ndim}-dimensional tensor for argument "
+                           f"#1 'self' (while checking arguments for embedding_renorm_)")
+    _check_indices(indices, "embedding_renorm_")
+    counter = weight._version_counter
+    version = counter.value
+    try:
+        with no_grad():
+            for i in np.unique(_backend.to_numpy(indices._data)).tolist():
+                row = weight.select(0, int(i))
+                if not weight.dtype.is_floating_point:
+                    raise RuntimeError(f"norm(): input dtype should be either floating point or complex. Got "
+                                       f"{_scalar_name(weight.dtype)} instead.")
+                norm = float(row.norm(norm_type))
+                if norm > max_norm:
+                    row.mul_(max_norm / (norm + 1e-7))
+    finally:
+        counter.value = version + 1          # one in-place op on the weight, as torch's (even if none moved)
+    return weight
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
+              sparse=False):
+    """Rows of ``weight`` looked up by the integer ``input`` (``EmbeddingBackward0``), as torch's.
+
+    ``padding_idx``: that row gets no gradient.  ``max_norm``: the looked-up rows whose ``norm_type``-norm
+    exceeds it are first rescaled in place, under no_grad (torch's ``embedding_renorm_``).
+    ``scale_grad_by_freq``: each row's gradient is divided by its index's count in ``input``.
+    ``sparse=True`` raises a ``NotImplementedError`` (minigrad has no sparse tensors)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"embedding(): argument 'indices' (position 2) must be Tensor, not {type(input).__name__}")
+    if padding_idx is not None:
+        if isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer)):
+            raise TypeError(f"embedding(): argument 'padding_idx' (position 3) must be int, not "
+                            f"{type(padding_idx).__name__}")
+        if padding_idx > 0:
+            if padding_idx >= weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -weight.shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.shape[0] + padding_idx
+    else:
+        padding_idx = -1
+    if sparse:
+        raise NotImplementedError(_SPARSE_UNSUPPORTED)
+    if max_norm is not None:
+        input = input.contiguous()
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    if weight.ndim != 2:
+        from ..autograd.grad_mode import is_grad_enabled
+        if weight.ndim == 0 and weight.requires_grad and is_grad_enabled():   # torch's autograd reads size(0)
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        raise RuntimeError("'weight' must be 2-D")
+    _check_indices(input, "embedding")
+    data = input._data
+    if input.numel():
+        xp = _xp(data)
+        if xp.min(data) < 0 or xp.max(data) >= weight.shape[0]:
+            if not weight.numel():          # torch's index_select over an empty weight checks like this
+                host = _backend.to_numpy(data).ravel()
+                bad = host[(host < 0) | (host >= weight.shape[0])][0]
+                raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={weight.shape[0]}")
+            raise IndexError("index out of range in self")
+    out = _Embedding.apply(weight, indices=data, padding_idx=int(padding_idx),
+                           scale_grad_by_freq=bool(scale_grad_by_freq))
+    node = out._grad_fn
+    if node is not None:                # torch saves the indices: modifying them before backward is an error
+        node._save_extra([input])
+    return out
+
+
+# =========================================================== batch norm ==
+
+def _verify_batch_size(size):
+    prod = size[0]
+    for s in size[2:]:
+        prod *= s
+    if prod == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {size!r}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    """Normalize each channel (dim 1) by its mean and biased variance over the other dims.
+
+    Training: the batch's statistics, and (given running buffers) ``running = (1 - momentum) running +
+    momentum stat`` in place, with the unbiased variance, the statistics accumulated in float64 as torch's
+    CPU kernel.  Evaluation: the running statistics.  Composed from differentiable ops (so its ``grad_fn``
+    is the last op's, where torch prints ``NativeBatchNormBackward0``)."""
+    if training:
+        _verify_batch_size(input.size())
+    if training and eps <= 0.0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    elif eps < 0.0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
+    if momentum is None or isinstance(momentum, bool) or not isinstance(momentum, (int, float, np.floating,
+                                                                                   np.integer)):
+        raise TypeError(f"batch_norm(): argument 'momentum' (position 7) must be float, not "
+                        f"{type(momentum).__name__}")
+    if input.numel() == 0:               # torch returns before any other check: a copy, times weight[0] + bias[0]
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        if bias is not None:
+            out = out + bias[0]
+        return out
+    c = input.shape[1] if input.ndim > 1 else 0
+    for name, t in (("running_mean", running_mean), ("running_var", running_var)):
+        if t is not None:
+            if t.numel() != c:
+                raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+        elif not training:
+            raise RuntimeError(f"{name} must be defined in evaluation mode")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.numel() != c:
+            raise RuntimeError(f"{name} should contain {c} elements not {t.numel()}")
+    if input.ndim < 2 and training:      # torch's training kernel reads size(1) first...
+        input.size(1)
+    if (running_mean is None) != (running_var is None) and training:
+        raise ValueError("running_mean and running_var must either both be None or neither be None")
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f'"batch_norm" not implemented for \'{_scalar_name(input.dtype)}\'')
+    params = (weight, bias, running_mean, running_var)
+    _check_batch_norm_dtypes(input, params, mixed=True)
+    if input.ndim < 2:                   # ... its evaluation kernel after the mixed-dtype checks
+        input.size(1)
+    _check_batch_norm_dtypes(input, params, mixed=False)
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    dims = (0,) + tuple(range(2, input.ndim))
+    if training:
+        mean = input.mean(dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dims, keepdim=True)
+        out = centered / (var + eps).sqrt()
+        if weight is not None:
+            out = out * weight.reshape(shape)
+        if bias is not None:
+            out = out + bias.reshape(shape)
+        if running_mean is not None:
+            _update_running_stats(input, dims, running_mean, running_var, float(momentum))
+    else:       # torch's inference form: input * alpha + beta, alpha = weight / sqrt(var + eps)
+        alpha = 1 / (running_var + eps).sqrt()
+        if weight is not None:
+            alpha = alpha * weight
+        beta = -running_mean * alpha if bias is None else bias - running_mean * alpha
+        out = input * alpha.reshape(shape) + beta.reshape(shape)
+    if out._grad_fn is not None:         # torch's node saves these: modifying one before backward is an error
+        out._grad_fn._save_extra([t for t in (input, weight, running_mean, running_var) if t is not None])
+    return out
+
+
+def _check_batch_norm_dtypes(input, params, mixed):
+    """torch's CPU kernel: when the first given parameter's dtype differs from the input's, every parameter
+    must be float32 and the input a reduced float type (``mixed``); otherwise every parameter must have the
+    input's dtype (checked later, as each one is read)."""
+    given = [t for t in params if t is not None]
+    if not given or (given[0].dtype is not input.dtype) != mixed:
+        return
+    if mixed:
+        if any(t.dtype is not _dtype.float32 for t in given):
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    for t in given:
+        if t.dtype is not input.dtype:
+            raise RuntimeError(f"expected scalar type {_scalar_name(input.dtype)} but found "
+                               f"{_scalar_name(t.dtype)}")
+
+
+def _update_running_stats(input, dims, running_mean, running_var, momentum):
+    """torch's CPU update, in float64: mean and unbiased variance of each channel, then the moving average."""
+    x = _backend.to_numpy(input._data).astype(np.float64)
+    n = x.size // input.shape[1]
+    mean = x.mean(axis=dims)
+    var_sum = ((x - mean.reshape((1, -1) + (1,) * (x.ndim - 2))) ** 2).sum(axis=dims)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        unbiased = var_sum / (n - 1)
+    for buf, stat in ((running_mean, mean), (running_var, unbiased)):
+        old = _backend.to_numpy(buf._data).astype(np.float64).reshape(-1)
+        new = momentum * stat + (1 - momentum) * old
+        # written in place without a version bump, as torch's kernel (a second forward before backward is fine)
+        buf._data[...] = _backend.asarray(new.reshape(tuple(buf.shape)), buf.device, buf.dtype.name)

@@ -5,12 +5,15 @@ from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .activation import LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from .normalization import LayerNorm
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .sparse import Embedding
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .container import ModuleDict, ModuleList, Sequential
 
 __all__ = ["Module", "Identity", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "ReLU",
-           "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "LayerNorm", "Dropout", "Flatten",
+           "Sigmoid", "Tanh", "LeakyReLU", "Softmax", "LogSoftmax", "LayerNorm", "BatchNorm1d",
+           "BatchNorm2d", "Embedding", "Dropout", "Flatten",
            "Unflatten", "MSELoss", "NLLLoss", "CrossEntropyLoss", "BCELoss", "BCEWithLogitsLoss", "Sequential",
            "ModuleList", "ModuleDict"]
