@@ -18,7 +18,8 @@ from ._dtype import (bool_ as bool, dtype, float16, float32, float64, get_defaul
                      int64, set_default_dtype, uint8)
 from ._dtype import ALIASES as _ALIASES
 from ._tensor import Size, Tensor, bmm, cat, concat, concatenate, matmul, maximum, minimum, mm, stack, where
-from ._tensor import _SCALAR_NAMES, _SCALAR_TYPES as _NUMBERS     # (int, float and bool are dtypes in here)
+from ._tensor import _SCALAR_NAMES, _SCALAR_TYPES as _NUMBERS
+from . import _tensor as _tensor_module     # (int, float and bool are dtypes in here)
 from ._factories import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor, arange,
                          as_tensor, bernoulli, empty, empty_like, eye, from_numpy, full, full_like,
                          get_default_device, linspace, multinomial, normal, ones, ones_like, poisson, rand,
@@ -210,6 +211,149 @@ _MATH_FUNCTIONS = _UNARY_MATH + ["atan2", "hypot", "fmod", "copysign", "xlogy", 
                                  "lerp", "addcmul", "addcdiv", "isclose"]
 
 
+# ===================================================== reductions and scans ==
+# minigrad.X(input, ..., *, out=None) for torch's scans and the reductions of _ops.py's "reductions and scans"
+# section: the Tensor methods of the same names (axis=/keepdims= accepted, as torch does), with out=.
+
+_NO_ARG = _tensor_module._NO_DIM
+
+
+def _with_out_pair(name, compute, out, tensors):
+    """``compute()`` returning two tensors; with ``out=(a, b)`` both are written (torch's checks as _with_out)."""
+    if out is None:
+        return compute()
+    if not (isinstance(out, (tuple, list)) and len(out) == 2 and _builtins.all(isinstance(o, Tensor) for o in out)):
+        raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not {Tensor._type_name(out)}")
+    if is_grad_enabled() and _builtins.any(t.requires_grad for t in (*tensors, *out)):
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
+                           "but one of the arguments requires grad.")
+    with no_grad():
+        result = compute()
+    out[0]._assign_out(result[0])
+    out[1]._assign_out(result[1])
+    if isinstance(result, tuple) and hasattr(result, "_fields"):     # torch.return_types.<name>_out
+        return type(result)(result._name + "_out", result._fields, out[0], out[1])
+    return tuple(out)
+
+
+def _scan_function(name):
+    method = getattr(Tensor, name)
+
+    def function(input, dim=_NO_ARG, *, dtype=None, out=None, axis=_NO_ARG):
+        _check_tensor(name, input, "input", 1)
+        dim = Tensor._alias(name, dim, axis, "dim", "axis")
+        return _with_out(name, lambda: method(input, dim, dtype=dtype), out, (input,))
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input, dim, *, dtype=None, out=None)``: ``input.{name}(dim)``."
+    return function
+
+
+cumsum, cumprod = _scan_function("cumsum"), _scan_function("cumprod")
+
+
+def _cum_extreme_function(name):
+    method = getattr(Tensor, name)
+
+    def function(input, dim=_NO_ARG, *, out=None, axis=_NO_ARG):
+        _check_tensor(name, input, "input", 1)
+        dim = Tensor._alias(name, dim, axis, "dim", "axis")
+        return _with_out_pair(name, lambda: method(input, dim), out, (input,))
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input, dim, *, out=None)``: (values, indices)."
+    return function
+
+
+cummax, cummin = _cum_extreme_function("cummax"), _cum_extreme_function("cummin")
+
+
+def logsumexp(input, dim=_NO_ARG, keepdim=_NO_ARG, *, out=None, axis=_NO_ARG, keepdims=_NO_ARG):
+    _check_tensor("logsumexp", input, "input", 1)
+    dim = Tensor._alias("logsumexp", dim, axis, "dim", "axis")
+    keepdim = Tensor._alias("logsumexp", keepdim, keepdims, "keepdim", "keepdims", default=False)
+    return _with_out("logsumexp", lambda: input.logsumexp(dim, keepdim), out, (input,))
+
+
+def _nan_reduction(name):
+    method = getattr(Tensor, name)
+
+    def function(input, dim=None, keepdim=_NO_ARG, *, dtype=None, out=None, axis=_NO_ARG, keepdims=_NO_ARG):
+        _check_tensor(name, input, "input", 1)
+        dim = Tensor._alias(name, _NO_ARG if dim is None else dim, axis, "dim", "axis", default=None)
+        keepdim = Tensor._alias(name, keepdim, keepdims, "keepdim", "keepdims", default=False)
+        return _with_out(name, lambda: method(input, dim, keepdim, dtype=dtype), out, (input,))
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input, dim=None, keepdim=False, *, dtype=None, out=None)``."
+    return function
+
+
+nansum, nanmean = _nan_reduction("nansum"), _nan_reduction("nanmean")
+
+
+def count_nonzero(input, dim=None, *, axis=_NO_ARG):
+    _check_tensor("count_nonzero", input, "input", 1)
+    return input.count_nonzero(dim, axis=axis)
+
+
+def aminmax(input, *, dim=None, keepdim=False, out=None):
+    _check_tensor("aminmax", input, "input", 1)
+    return _with_out_pair("aminmax", lambda: input.aminmax(dim=dim, keepdim=keepdim), out, (input,))
+
+
+def _moments_function(name, op):
+    def function(input, dim=None, unbiased=None, keepdim=_NO_ARG, *, correction=None, out=None, axis=_NO_ARG,
+                 keepdims=_NO_ARG):
+        _check_tensor(name, input, "input", 1)
+        dim = Tensor._alias(name, _NO_ARG if dim is None else dim, axis, "dim", "axis", default=None)
+        keepdim = Tensor._alias(name, keepdim, keepdims, "keepdim", "keepdims", default=False)
+        return _with_out_pair(name, lambda: input._var_mean(name, op, dim, unbiased, keepdim, correction), out,
+                              (input,))
+    function.__name__ = name
+    function.__doc__ = (f"``minigrad.{name}(input, dim=None, *, correction=1, keepdim=False, out=None)``: a plain "
+                        "tuple, as torch's.")
+    return function
+
+
+var_mean = _moments_function("var_mean", _tensor_module._ops.VarMean)
+std_mean = _moments_function("std_mean", _tensor_module._ops.StdMean)
+
+def _median_function(name):
+    method = getattr(Tensor, name)
+
+    def function(input, dim=_NO_ARG, keepdim=_NO_ARG, *, out=None, axis=_NO_ARG, keepdims=_NO_ARG):
+        _check_tensor(name, input, "input", 1)
+        dim = Tensor._alias(name, dim, axis, "dim", "axis", default=None)
+        keepdim = Tensor._alias(name, keepdim, keepdims, "keepdim", "keepdims", default=False)
+        if dim is None:         # median(input): one value, no out= in torch's overload
+            if out is not None or keepdim:
+                raise TypeError(f"{name}() missing 1 required positional arguments: \"dim\"")
+            return method(input)
+        return _with_out_pair(name, lambda: method(input, dim, keepdim), out, (input,))
+    function.__name__ = name
+    function.__doc__ = f"``minigrad.{name}(input)`` or ``minigrad.{name}(input, dim, keepdim=False, *, out=None)``."
+    return function
+
+
+median, nanmedian = _median_function("median"), _median_function("nanmedian")
+
+
+def kthvalue(input, k, dim=_NO_ARG, keepdim=_NO_ARG, *, out=None, axis=_NO_ARG, keepdims=_NO_ARG):
+    _check_tensor("kthvalue", input, "input", 1)
+    dim = Tensor._alias("kthvalue", dim, axis, "dim", "axis", default=-1)
+    keepdim = Tensor._alias("kthvalue", keepdim, keepdims, "keepdim", "keepdims", default=False)
+    return _with_out_pair("kthvalue", lambda: input.kthvalue(k, dim, keepdim, _position=2), out, (input,))
+
+
+def mode(input, dim=_NO_ARG, keepdim=_NO_ARG, *, out=None, axis=_NO_ARG, keepdims=_NO_ARG):
+    _check_tensor("mode", input, "input", 1)
+    dim = Tensor._alias("mode", dim, axis, "dim", "axis", default=-1)
+    keepdim = Tensor._alias("mode", keepdim, keepdims, "keepdim", "keepdims", default=False)
+    return _with_out_pair("mode", lambda: input.mode(dim, keepdim), out, (input,))
+
+
+_SCAN_FUNCTIONS = ["median", "nanmedian", "kthvalue", "mode", "cumsum", "cumprod", "cummax", "cummin", "logsumexp", "nansum", "nanmean", "count_nonzero",
+                   "aminmax", "var_mean", "std_mean"]
+
+
 def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
@@ -249,4 +393,4 @@ __all__ = ["Tensor", "Size", "dtype", "device", "tensor", "as_tensor", "from_num
            "where", "maximum", "minimum", "matmul", "mm", "bmm", "is_tensor", "is_floating_point",
            "result_type", "promote_types", "greater", "less", "greater_equal", "less_equal", "not_equal",
            "set_num_threads", "get_num_threads", "autograd", "cuda", "nn", "optim", "utils", "save", "load",
-           *_FUNCTIONS, *_MATH_FUNCTIONS]
+           *_FUNCTIONS, *_MATH_FUNCTIONS, *_SCAN_FUNCTIONS]

@@ -2015,3 +2015,750 @@ class AtanhInplace(_InplaceNotDifferentiable):
     node_name = "AtanhBackward1"
     _name = "atanh"
     f = Atanh.f
+
+
+# ===================================================== reductions and scans ==
+# torch's scans (cumsum, cumprod, cummax, cummin) and the reductions logsumexp, nansum, aminmax, var_mean and
+# std_mean.  Each backward is torch's formula (derivatives.yaml / FunctionsManual.cpp) and each op saves what
+# torch's node saves.  Tensor.X / minigrad.X are in _tensor.py / __init__.py.
+
+def _scan(xp, name, a, axis):
+    """The array API's cumulative_sum/cumulative_prod (NumPy >= 2.1), else the backend's cumsum/cumprod."""
+    fn = getattr(xp, "cumulative_" + name, None)
+    if fn is not None:
+        return fn(a, axis=axis)
+    return getattr(xp, "cum" + name)(a, axis=axis)
+
+
+class Flip(Op):
+    """y = a reversed along dims;  dy/da = g reversed along them (torch's flip; reversed_cumsum's, here)"""
+    node_name = "FlipBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dims):
+        ctx.dims = dims
+        return _backend.contiguous(_xp(a).flip(a, axis=dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _reversed(g, ctx.dims)
+
+
+def _reversed(x, axis):
+    """x reversed along axis (differentiable under create_graph)."""
+    if _is_tensor(x):
+        return Flip.apply(x, dims=axis)
+    return _xp(x).flip(x, axis=axis)
+
+
+def _cumsum_any(x, axis):
+    if _is_tensor(x):
+        return Cumsum.apply(x, dim=axis)
+    return _scan(_xp(x), "sum", x, axis)
+
+
+def _reversed_cumsum(x, axis):
+    """torch's reversed_cumsum: flip, cumsum, flip."""
+    return _reversed(_cumsum_any(_reversed(x, axis), axis), axis)
+
+
+def _scan_axis(a, dim):
+    """(a viewed as at least 1-d, its axis): torch scans a 0-d tensor as one element."""
+    if a.ndim:
+        return a, dim % a.ndim
+    return _xp(a).reshape(a, (1,)), 0
+
+
+class Cumsum(Op):
+    """y_i = sum_{j <= i} a_j along dim;  dy/da = the reversed cumulative sum of g (torch's cumsum_backward)"""
+    node_name = "CumsumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim):
+        ctx.shape = a.shape
+        a1, ctx.axis = _scan_axis(a, dim)
+        return _backend.contiguous(_xp(a).reshape(_scan(_xp(a), "sum", a1, ctx.axis), a.shape))
+
+    @staticmethod
+    def backward(ctx, g):
+        if math.prod(ctx.shape) <= 1 or (ctx.shape and ctx.shape[ctx.axis] == 1):
+            return g
+        return _reversed_cumsum(g, ctx.axis)
+
+
+class Cumprod(Op):
+    """y_i = prod_{j <= i} a_j along dim;  dy/da_k = sum_{j >= k} g_j prod_{m <= j, m != k} a_m
+    (torch's cumprod_backward: reversed_cumsum(g y) / a without zeros, else products that skip a_k)"""
+    node_name = "CumprodBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim):
+        a1, ctx.axis = _scan_axis(a, dim)
+        y = _backend.contiguous(_xp(a).reshape(_scan(_xp(a), "prod", a1, ctx.axis), a.shape))
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        xp = namespace(g)
+        shape, axis = tuple(a.shape), ctx.axis
+        if math.prod(shape) <= 1 or shape[axis] == 1:
+            return g
+        if not bool(xp.any(a == 0) if not _is_tensor(a) else (a == 0).any()):
+            return _reversed_cumsum(y * g, axis) / a
+        if not _is_tensor(g):
+            return _cumprod_grad_with_zeros(xp, g, a, y, axis)
+        # with zeros, under create_graph: for each k, omega_jk = prod_{m < k} a_m * prod_{k < m <= j} a_m (j >= k),
+        # torch's differentiable O(n^2) branch
+        n = shape[axis]
+        take = (lambda x, lo, hi: x[(slice(None),) * axis + (slice(lo, hi), Ellipsis)])
+        ones_shape = tuple(1 if i == axis else s for i, s in enumerate(shape))
+        parts = []
+        for k in range(n):
+            pieces = []
+            if k > 0:
+                before = xp.prod(take(a, 0, k), axis=axis, keepdims=True)
+                pieces.append(before)
+            else:
+                before = None
+            if k < n - 1:
+                after = _cumprod_any(take(a, k + 1, n), axis)
+                pieces.append(after if before is None else before * after)
+            if before is None:
+                pieces.insert(0, _ones_like_shape(g, ones_shape))
+            omega = pieces[0] if len(pieces) == 1 else _concat(pieces, axis)
+            parts.append(xp.sum(take(g, k, n) * omega, axis=axis, keepdims=True))
+        return _concat(parts, axis)
+
+
+def _cumprod_grad_with_zeros(xp, g, a, y, axis):
+    """torch's O(n) cumprod gradient for inputs with zeros (an ordinary backward): before the first zero of a
+    lane reversed_cumsum(g y) / a; at the first zero sum_{z1 <= j < z2} g_j prod_{z1 < m <= j} a_m times
+    y_{z1-1}; 0 after it."""
+    int64 = _backend.backend_dtype(xp, "int64")
+    zeros = _scan(xp, "sum", xp.astype(a == 0, int64), axis)
+    before = zeros == 0
+    zero_g = xp.zeros_like(g)
+    safe_a = xp.where(before, a, xp.ones_like(a))
+    out = xp.where(before, _reversed_cumsum(xp.where(before, y * g, zero_g), axis) / safe_a, zero_g)
+    span = zeros == 1
+    first = xp.argmax(xp.astype(span, int64), axis=axis, keepdims=True)
+    positions = xp.reshape(_backend.arange(a.shape[axis], like=first),
+                           tuple(-1 if i == axis else 1 for i in range(a.ndim)))
+    at_first = (positions == first) & span
+    rest = span & ~at_first
+    partial = _scan(xp, "prod", xp.where(rest, a, xp.ones_like(a)), axis)
+    total = xp.sum(partial * xp.where(span, g, zero_g), axis=axis, keepdims=True)
+    prev = xp.take_along_axis(y, xp.where(first > 0, first - 1, xp.zeros_like(first)), axis=axis)
+    total = total * xp.where(first == 0, xp.ones_like(prev), prev)
+    return xp.where(at_first, total, out)
+
+
+def _cumprod_any(x, axis):
+    if _is_tensor(x):
+        return Cumprod.apply(x, dim=axis)
+    return _scan(_xp(x), "prod", x, axis)
+
+
+def _ones_like_shape(like, shape):
+    if _is_tensor(like):
+        from ._tensor import Tensor
+        return Tensor._make(_backend.full(shape, 1, like=like._data))
+    return _backend.full(shape, 1, like=like)
+
+
+def _concat(parts, axis):
+    if _is_tensor(parts[0]):
+        from ._tensor import cat
+        return cat(parts, axis)
+    return _xp(parts[0]).concat(parts, axis=axis)
+
+
+class _CumExtreme(Op):
+    """(values, indices) = running max (cummax) or min (cummin) along dim, with torch's ties: the index of the
+    last element equal to the running value (its >= / <=), and of the last NaN once a NaN was seen;
+    dy/da = g scattered-added to the indices (torch's cummaxmin_backward)"""
+    saved_for = ((0,), (0,))
+
+    @staticmethod
+    def forward(ctx, a, *, dim):
+        xp = _xp(a)
+        a1, axis = _scan_axis(a, dim)
+        idx = _cum_extreme_indices(xp, a1, axis, ctx._fn._reduce)
+        values = xp.reshape(xp.take_along_axis(a1, idx, axis=axis), a.shape)
+        idx = xp.reshape(idx, a.shape)
+        ctx.shape, ctx.axis = a.shape, axis
+        values, idx = _backend.contiguous(values), _backend.contiguous(idx)
+        ctx.save_for_backward(a, idx)        # torch's node saves self and the indices
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, g, _g_indices=None):
+        a, idx = ctx.saved_tensors
+        shape = tuple(ctx.shape)
+        if not math.prod(shape):
+            return g
+        if not shape:
+            return g
+        if _is_tensor(idx):
+            idx = idx._data
+        xp = _xp(idx)
+        if xp is not np and xp is not _backend._cupy:
+            return _add_at_indices_one_hot(g, idx, ctx.axis)
+        index = _scatter_index(idx, ctx.axis)
+        if _is_tensor(g):
+            return IndexAddToZeros.apply(g, index=index, shape=shape, basic=False)
+        return index_add_to_zeros(g, index, shape, basic=False)
+
+
+def _add_at_indices_one_hot(g, idx, axis):
+    """zeros with g_i added at idx_i along axis, for array libraries without scatter-add (the array API):
+    sum_i g_i [idx_i == j] through an (n x n) one-hot per lane (differentiable under create_graph)."""
+    xp = _xp(idx)
+    n = idx.shape[axis]
+    positions = xp.reshape(_backend.arange(n, like=idx), tuple(-1 if i == axis + 1 else 1
+                                                                 for i in range(idx.ndim + 1)))
+    one_hot = xp.expand_dims(idx, axis=axis + 1) == positions            # [..., i, j, ...]
+    if _is_tensor(g):
+        from ._tensor import Tensor
+        w = Tensor._make(xp.astype(one_hot, g._data.dtype))
+        return (g.unsqueeze(axis + 1) * w).sum(dim=axis)
+    return xp.sum(xp.expand_dims(g, axis=axis + 1) * xp.astype(one_hot, g.dtype), axis=axis)
+
+
+def _scatter_index(idx, axis):
+    """The advanced index that puts element i of ``idx``'s lane at position idx[i] along axis."""
+    xp = _xp(idx)
+    out = []
+    for d, n in enumerate(idx.shape):
+        if d == axis:
+            out.append(idx)
+        else:
+            r = _backend.arange(n, like=idx)
+            out.append(xp.broadcast_to(xp.reshape(r, tuple(-1 if i == d else 1 for i in range(idx.ndim))),
+                                       idx.shape))
+    return tuple(out)
+
+
+def _cum_extreme_indices(xp, a, axis, reduce):
+    """int64 indices of torch's cummax/cummin: the last j <= i where a_j equals the running extreme (or is
+    NaN, once one was seen)."""
+    int64 = _backend.backend_dtype(xp, "int64")
+    n = a.shape[axis]
+    floating = _backend.is_floating(a.dtype)
+    if xp is np:
+        ufunc = np.maximum if reduce == "max" else np.minimum
+        run = ufunc.accumulate(a, axis=axis) if n else a
+        hit = (a == run) | (a != a) if floating else a == run
+        positions = np.arange(n, dtype=np.int64).reshape(tuple(-1 if i == axis else 1 for i in range(a.ndim)))
+        return np.maximum.accumulate(np.where(hit, positions, 0), axis=axis) if n else \
+            np.zeros(a.shape, np.int64)
+    # other backends: one vectorized step per position along the axis (torch's loop)
+    if a.dtype == _backend.backend_dtype(xp, "bool"):      # the array API orders numbers only
+        a = xp.astype(a, _backend.backend_dtype(xp, "int8"))
+    take = (lambda x, i: x[(slice(None),) * axis + (slice(i, i + 1), Ellipsis)])
+    out = [None] * n
+    best = idx = None
+    for i in range(n):
+        cur = take(a, i)
+        if i == 0:
+            best, idx = cur, xp.astype(_backend.zeros(cur.shape, like=cur), int64)
+        else:
+            better = cur >= best if reduce == "max" else cur <= best
+            if floating:
+                better = (cur != cur) | ((best == best) & better)
+            best = xp.where(better, cur, best)
+            idx = xp.where(better, _backend.full(cur.shape, i, like=idx), idx)
+        out[i] = idx
+    return xp.concat(out, axis=axis) if n else xp.astype(_backend.zeros(a.shape, like=a), int64)
+
+
+class Cummax(_CumExtreme):
+    node_name = "CummaxBackward0"
+    _reduce = "max"
+
+
+class Cummin(_CumExtreme):
+    node_name = "CumminBackward0"
+    _reduce = "min"
+
+
+class Logsumexp(Op):
+    """y = log sum exp a over dims (shifted by the finite max);  dy/da = g exp(a - y)"""
+    node_name = "LogsumexpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim, keepdim=False):
+        xp = _xp(a)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        if math.prod(a.shape):
+            m = xp.max(a, axis=ctx.axes, keepdims=True)
+            m = xp.where(xp.abs(m) == math.inf, xp.zeros_like(m), m)
+            s = xp.sum(xp.exp(a - m), axis=ctx.axes, keepdims=keepdim)
+            y = xp.log(s) + (m if keepdim else xp.reshape(m, s.shape))
+        else:
+            y = xp.log(xp.sum(xp.exp(a), axis=ctx.axes, keepdims=keepdim))
+        y = _backend.contiguous(y)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        xp = namespace(g)
+        if not ctx.keepdim and len(ctx.shape):
+            g = _expand_back(g, ctx.shape, ctx.axes, False)
+            y = _expand_back(y, ctx.shape, ctx.axes, False)
+        return g * xp.exp(a - y)
+
+
+class Nansum(Op):
+    """y = sum of the non-NaN elements over dims;  dy/da = 1 where a is not NaN, else 0"""
+    node_name = "NansumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim=None, keepdim=False):
+        xp = _xp(a)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        ctx.save_for_backward(a)
+        clean = xp.where(a != a, xp.zeros_like(a), a) if _backend.is_floating(a.dtype) else a
+        return _backend.contiguous(_backend.sum(clean, axis=ctx.axes, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        xp = namespace(g)
+        return _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * xp.astype(a == a, g.dtype)
+
+
+class Aminmax(Op):
+    """(min, max) over dim (or all);  dy/da = g_min split evenly between the minima + g_max between the
+    maxima (torch's amin/amax rule)"""
+    node_name = "AminmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a, *, dim=None, keepdim=False):
+        xp = _xp(a)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        b = a
+        if a.dtype == _backend.backend_dtype(xp, "bool"):      # the array API orders numbers only
+            b = xp.astype(a, _backend.backend_dtype(xp, "int8"))
+        lo = _backend.contiguous(xp.astype(xp.min(b, axis=ctx.axes, keepdims=keepdim), a.dtype))
+        hi = _backend.contiguous(xp.astype(xp.max(b, axis=ctx.axes, keepdims=keepdim), a.dtype))
+        ctx.save_for_backward(a, lo, hi)
+        ctx.set_materialize_grads(False)     # torch adds the terms of the gradients it got
+        return lo, hi
+
+    @staticmethod
+    def backward(ctx, g_min, g_max):
+        a, lo, hi = ctx.saved_tensors
+        xp = namespace(g_min if g_min is not None else g_max)
+        out = 0
+        for g, y in ((g_min, lo), (g_max, hi)):
+            if g is None:
+                continue
+            hit = xp.astype(a == _expand_back(y, ctx.shape, ctx.axes, ctx.keepdim), a.dtype)
+            count = xp.sum(hit, axis=ctx.axes, keepdims=True)
+            out = out + _expand_back(g, ctx.shape, ctx.axes, ctx.keepdim) * hit / count
+        return out
+
+
+class VarMean(Op):
+    """(var, mean) over dims;  dy/da = 2 (a - mean) g_var / (n - c) + g_mean / n"""
+    node_name = "VarMeanBackward0"
+    _root = False
+
+    @staticmethod
+    def forward(ctx, a, *, dim=None, correction=1, keepdim=False):
+        xp = _xp(a)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, _axes(dim, a.ndim), keepdim
+        ctx.n = math.prod(a.shape[i] for i in ctx.axes)
+        ctx.dof = ctx.n - correction
+        root = ctx._fn._root
+        _warn_dof("std_mean" if root else "var_mean", ctx.dof)
+        v = _backend.contiguous(_wide_var(xp, a, ctx.axes, keepdim, ctx.dof, root=root))
+        mean = _backend.contiguous(_divide_by(xp.sum(a, axis=ctx.axes, keepdims=keepdim), ctx.n))
+        ctx.save_for_backward(*((a, v) if root else (a,)))     # std_mean's node saves the std too
+        ctx.set_materialize_grads(False)     # torch adds the terms of the gradients it got
+        return v, mean
+
+    @staticmethod
+    def backward(ctx, g_var, g_mean):
+        saved = ctx.saved_tensors
+        a = saved[0]
+        xp = namespace(g_var if g_var is not None else g_mean)
+        gv = None
+        if g_var is None:
+            pass
+        elif ctx._fn._root:
+            y = saved[1]
+            zero = y == 0
+            scale = xp.where(zero, 0.0, _divide_by(g_var / xp.where(zero, 1.0, y), ctx.dof))
+            gv = _expand_back(scale, ctx.shape, ctx.axes, ctx.keepdim) * _centered(xp, a, ctx.axes)
+        else:
+            gv = _divide_by(_expand_back(g_var, ctx.shape, ctx.axes, ctx.keepdim) * _centered(xp, a, ctx.axes) * 2,
+                            ctx.dof)
+        if g_mean is None:
+            return gv
+        gm = _expand_back(g_mean, ctx.shape, ctx.axes, ctx.keepdim)
+        gm = gm / ctx.n if ctx.n else gm * math.inf
+        return gm if gv is None else gv + gm
+
+
+class StdMean(VarMean):
+    """(std, mean) over dims;  dy/da = (a - mean) g_std / ((n - c) std) (0 where std == 0) + g_mean / n"""
+    node_name = "StdMeanBackward0"
+    _root = True
+
+
+# -- order statistics: median, nanmedian, kthvalue, mode --
+# torch's CPU kernels pick the index among equal values deterministically: median/nanmedian by nth_element with
+# ties broken by position (so the element at the median's rank in a stable sort, NaNs last), kthvalue by its own
+# quickselect (quick_select_template, ported below for the lanes where the k-th value is tied), mode by the last
+# element of the mode's run after std::sort (a stable insertion sort for lanes of up to 16 elements).
+
+def _host(xp, a):
+    """a backend array as NumPy (the Python loops below run on the host)."""
+    return np.asarray(a) if xp is np else _backend.to_numpy(a)
+
+
+def _int64_like(xp, host, like):
+    """int64 host indices on ``like``'s device."""
+    return host if xp is np else _backend.asarray(np.ascontiguousarray(host, dtype=np.int64),
+                                                   _backend.device_of(like))
+
+
+def _lane_rank(xp, a, axis, ignore_nan):
+    """Indices (keepdims) of median (ignore_nan False) or nanmedian along axis."""
+    int64 = _backend.backend_dtype(xp, "int64")
+    n = a.shape[axis]
+    order = xp.argsort(a, axis=axis, stable=True)          # NaNs last, equal values in position order
+    if _backend.is_floating(a.dtype):
+        isnan = a != a
+        nans = xp.sum(xp.astype(isnan, int64), axis=axis, keepdims=True)
+    else:
+        isnan, nans = None, xp.astype(_backend.zeros(order.shape[:axis] + (1,) + order.shape[axis + 1:],
+                                                     like=order), int64)
+    if ignore_nan:
+        rank = xp.where(n - nans > 0, (n - nans - 1) // 2, xp.zeros_like(nans))
+    else:
+        rank = nans * 0 + (n - 1) // 2
+    idx = xp.take_along_axis(order, xp.astype(rank, order.dtype), axis=axis)
+    if isnan is not None and not ignore_nan:               # median: the first NaN, if any
+        first_nan = xp.argmax(xp.astype(isnan, int64), axis=axis, keepdims=True)
+        idx = xp.where(nans > 0, xp.astype(first_nan, idx.dtype), idx)
+    elif isnan is not None:                                # nanmedian of NaNs only: where nth_element leaves
+        idx = xp.where(nans == n, xp.astype(nans * 0 + _nth_of_equivalent(n), idx.dtype), idx)
+    return xp.astype(idx, int64)
+
+
+def _nth_of_equivalent(n):
+    """The position libstdc++'s std::nth_element(first, first, last) moves to the front when no element is less
+    than another (nanmedian of a lane of NaNs): its introselect's partitions, replayed on the positions."""
+    idx = list(range(n))
+    first, last = 0, n
+    while last - first > 3:
+        mid = first + (last - first) // 2
+        idx[first], idx[mid] = idx[mid], idx[first]      # __move_median_to_first: every comparison false
+        lo, hi = first + 1, last
+        while True:                                      # __unguarded_partition: every comparison false
+            hi -= 1
+            if not lo < hi:
+                break
+            idx[lo], idx[hi] = idx[hi], idx[lo]
+            lo += 1
+        if lo <= 0:
+            first = lo
+        else:
+            last = lo
+    return idx[0]
+
+
+def _quick_select(vals, k):
+    """torch's quick_select_template (NaN greater than everything): the index the k-th value ends with."""
+    arr, idx = list(vals), list(range(len(vals)))
+
+    def gt(x, y):
+        return (x != x and y == y) or x > y
+
+    def swap(i, j):
+        arr[i], arr[j] = arr[j], arr[i]
+        idx[i], idx[j] = idx[j], idx[i]
+    lo, hi = 0, len(arr) - 1
+    while hi > lo:
+        if hi == lo + 1:
+            if gt(arr[lo], arr[hi]):
+                swap(lo, hi)
+            break
+        p = lo + (hi - lo) // 2
+        swap(p, lo + 1)
+        if gt(arr[lo + 1], arr[hi]):
+            swap(lo + 1, hi)
+        if gt(arr[lo], arr[hi]):
+            swap(lo, hi)
+        if gt(arr[lo + 1], arr[lo]):
+            swap(lo + 1, lo)
+        i, j, piv = lo + 1, hi, arr[lo]
+        while True:
+            i += 1
+            while gt(piv, arr[i]):
+                i += 1
+            j -= 1
+            while gt(arr[j], piv):
+                j -= 1
+            if j < i:
+                break
+            swap(i, j)
+        swap(lo, j)
+        if j <= k:
+            lo = i
+        if j >= k:
+            hi = j - 1
+    return idx[k]
+
+
+def _kth_index(xp, a, axis, k):
+    """Indices (keepdims) of kthvalue: the k-th smallest (NaN largest); torch's quickselect decides ties."""
+    h = _host(xp, a)
+    order = np.argsort(h, axis=axis, kind="stable")
+    idx = np.take(order, [k - 1], axis=axis)
+    v = np.take_along_axis(h, idx, axis=axis)
+    same = (h == v) | ((h != h) & (v != v)) if h.dtype.kind == "f" else h == v
+    tied = np.sum(same, axis=axis, keepdims=True) > 1
+    if tied.any():
+        lanes = np.moveaxis(h, axis, -1)
+        out = np.moveaxis(idx, axis, -1).copy()
+        for pos in np.argwhere(np.moveaxis(tied, axis, -1)[..., 0]):
+            pos = tuple(int(p) for p in pos)
+            out[pos + (0,)] = _quick_select(lanes[pos].tolist(), k - 1)
+        idx = np.moveaxis(out, -1, axis)
+    return _int64_like(xp, idx.astype(np.int64), a)
+
+
+def _mode_index(xp, a, axis):
+    """Indices (keepdims) of mode: the most frequent value (the smallest of equally frequent ones), at the last
+    position among its copies (std::sort's insertion sort keeps them in order)."""
+    h = _host(xp, a)
+    n = h.shape[axis]
+    order = np.argsort(h, axis=axis, kind="stable")
+    s = np.take_along_axis(h, order, axis=axis)
+    shape1 = tuple(-1 if i == axis else 1 for i in range(h.ndim))
+    pos = np.arange(n).reshape(shape1)
+    first = np.take(s, range(1, n), axis=axis) != np.take(s, range(n - 1), axis=axis)
+    ones = np.ones(tuple(1 if i == axis else m for i, m in enumerate(h.shape)), bool)
+    starts = np.concatenate([ones, first], axis=axis)
+    ends = np.concatenate([first, ones], axis=axis)
+    start_at = np.maximum.accumulate(np.where(starts, pos, 0), axis=axis)
+    freq = np.where(ends, pos - start_at + 1, 0)
+    best = np.argmax(freq, axis=axis, keepdims=True)       # the first (smallest value) of the most frequent
+    idx = np.take_along_axis(order, best, axis=axis).astype(np.int64)
+    # introsort is not stable past 16 elements, and NaNs (never less, never equal) make any sort order its own:
+    # replay std::sort on the lanes whose mode has copies there, and on the lanes with NaNs
+    replay = np.zeros(np.moveaxis(idx, axis, -1).shape[:-1], bool)
+    if n > 16:
+        replay |= np.moveaxis(np.take_along_axis(freq, best, axis=axis), axis, -1)[..., 0] > 1
+    if h.dtype.kind == "f":
+        replay |= np.moveaxis(np.isnan(h), axis, -1).any(axis=-1)
+    if replay.any():
+        lanes = np.moveaxis(h, axis, -1)
+        out = np.moveaxis(idx, axis, -1).copy()
+        for pos in np.argwhere(replay):
+            pos = tuple(int(p) for p in pos)
+            out[pos + (0,)] = _mode_of_sorted(_std_sort(lanes[pos].tolist()))
+        idx = np.moveaxis(out, -1, axis)
+    return _int64_like(xp, idx, a)
+
+
+def _mode_of_sorted(pairs):
+    """torch's mode loop over the (value, position) pairs std::sort left: the last position of the first longest
+    run."""
+    best, where, run = 0, 0, 0
+    for i, (v, p) in enumerate(pairs):
+        run += 1
+        if i == len(pairs) - 1 or v != pairs[i + 1][0]:
+            if run > best:
+                best, where = run, p
+            run = 0
+    return where
+
+
+def _std_sort(vals):
+    """libstdc++'s std::sort (introsort: median-of-three partitions down to 16 elements, heap sort past the depth
+    limit, then insertion sort) of (value, position) pairs compared by value, as torch's mode kernel sorts."""
+    a = [(v, i) for i, v in enumerate(vals)]
+
+    def lt(x, y):
+        return x[0] < y[0]
+
+    def swap(i, j):
+        a[i], a[j] = a[j], a[i]
+
+    def move_median_to_first(r, x, y, z):
+        if lt(a[x], a[y]):
+            if lt(a[y], a[z]):
+                swap(r, y)
+            elif lt(a[x], a[z]):
+                swap(r, z)
+            else:
+                swap(r, x)
+        elif lt(a[x], a[z]):
+            swap(r, x)
+        elif lt(a[y], a[z]):
+            swap(r, z)
+        else:
+            swap(r, y)
+
+    def unguarded_partition(first, last, pivot):
+        while True:
+            while lt(a[first], a[pivot]):
+                first += 1
+            last -= 1
+            while lt(a[pivot], a[last]):
+                last -= 1
+            if not first < last:
+                return first
+            swap(first, last)
+            first += 1
+
+    def adjust_heap(base, hole, length, value):
+        top, child = hole, hole
+        while child < (length - 1) // 2:
+            child = 2 * (child + 1)
+            if lt(a[base + child], a[base + child - 1]):
+                child -= 1
+            a[base + hole] = a[base + child]
+            hole = child
+        if length % 2 == 0 and child == (length - 2) // 2:
+            child = 2 * (child + 1)
+            a[base + hole] = a[base + child - 1]
+            hole = child - 1
+        parent = (hole - 1) // 2
+        while hole > top and lt(a[base + parent], value):
+            a[base + hole] = a[base + parent]
+            hole = parent
+            parent = (hole - 1) // 2
+        a[base + hole] = value
+
+    def heap_sort(first, last):
+        length = last - first
+        if length >= 2:
+            for parent in range((length - 2) // 2, -1, -1):
+                adjust_heap(first, parent, length, a[first + parent])
+        while last - first > 1:
+            last -= 1
+            value = a[last]
+            a[last] = a[first]
+            adjust_heap(first, 0, last - first, value)
+
+    def introsort_loop(first, last, depth):
+        while last - first > 16:
+            if depth == 0:
+                heap_sort(first, last)
+                return
+            depth -= 1
+            move_median_to_first(first, first + 1, first + (last - first) // 2, last - 1)
+            cut = unguarded_partition(first + 1, last, first)
+            introsort_loop(cut, last, depth)
+            last = cut
+
+    def insertion(i, first, guarded):
+        val, j = a[i], i
+        if guarded and lt(val, a[first]):
+            a[first + 1:i + 1] = a[first:i]
+            a[first] = val
+            return
+        while lt(val, a[j - 1]):
+            a[j] = a[j - 1]
+            j -= 1
+        a[j] = val
+
+    n = len(a)
+    if n > 1:
+        introsort_loop(0, n, 2 * (n.bit_length() - 1))
+        for i in range(1, min(n, 16)):
+            insertion(i, 0, True)
+        for i in range(16, n):
+            insertion(i, 0, False)
+    return a
+
+
+class _SelectAlongDim(MaxDim):
+    """(values, indices) = one selected element per lane along dim;  dy/da = g at the index (torch's
+    value_selecting_reduction_backward)"""
+
+    @staticmethod
+    def forward(ctx, a, *, dim, keepdim=False, k=None):
+        xp = _xp(a)
+        a1 = a if a.ndim else xp.reshape(a, (1,))
+        axis = dim % a1.ndim
+        if a1.shape[axis]:
+            idx = ctx._fn._select(xp, a1, axis, k)
+        else:
+            idx = xp.astype(_backend.zeros(a1.shape, like=a1), _backend.backend_dtype(xp, "int64"))
+        values = xp.take_along_axis(a1, idx, axis=axis)
+        positions = _backend.arange(a1.shape[axis], like=idx)
+        positions = xp.reshape(positions, tuple(-1 if i == axis else 1 for i in range(a1.ndim)))
+        ctx.save_for_backward(positions == idx)
+        ctx.shape, ctx.axis, ctx.keepdim = a.shape, axis, keepdim
+        if not keepdim or not a.ndim:
+            values, idx = xp.squeeze(values, axis=axis), xp.squeeze(idx, axis=axis)
+        values, idx = _backend.contiguous(values), _backend.contiguous(idx)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+
+class MedianDim(_SelectAlongDim):
+    node_name = "MedianBackward1"
+    _select = staticmethod(lambda xp, a, axis, k: _lane_rank(xp, a, axis, ignore_nan=False))
+
+
+class NanmedianDim(_SelectAlongDim):
+    node_name = "NanmedianBackward1"
+    _select = staticmethod(lambda xp, a, axis, k: _lane_rank(xp, a, axis, ignore_nan=True))
+
+
+class Kthvalue(_SelectAlongDim):
+    node_name = "KthvalueBackward0"
+    _select = staticmethod(_kth_index)
+
+
+class Mode(_SelectAlongDim):
+    node_name = "ModeBackward0"
+    _select = staticmethod(lambda xp, a, axis, k: _mode_index(xp, a, axis))
+
+
+class MedianAll(Op):
+    """y = the lower median of all elements (NaN if any);  dy/da = g split evenly between the elements equal to
+    y (the NaNs when y is NaN: torch's evenly_distribute_backward)"""
+    node_name = "MedianBackward0"
+    _ignore_nan = False
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = _xp(a)
+        flat = xp.reshape(a, (-1,))
+        if flat.shape[0]:
+            idx = _lane_rank(xp, flat, 0, ctx._fn._ignore_nan)
+            y = xp.reshape(xp.take(flat, xp.reshape(idx, (-1,)), axis=0), ())
+        else:           # NaN in a's dtype, as torch's fill: True for bool, the lowest value for integers
+            kind = np.dtype(_backend.dtype_name(a.dtype)).kind
+            y = _backend.full((), True if kind == "b" else math.nan if kind == "f" else
+                              int(np.iinfo(_backend.dtype_name(a.dtype)).min), like=a)
+        ctx.save_for_backward(a, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        a, y = ctx.saved_tensors
+        xp = namespace(g)
+        mask = xp.where(y != y, a != a, a == y)
+        mask = xp.astype(mask, g.dtype)
+        return mask * (g / xp.sum(mask))
+
+
+class NanmedianAll(MedianAll):
+    """y = the lower median of the non-NaN elements (NaN if none);  dy/da as median()'s"""
+    node_name = "NanmedianBackward0"
+    _ignore_nan = True

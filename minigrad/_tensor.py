@@ -1131,6 +1131,167 @@ class Tensor:
     def argmin(self, dim=None, keepdim=False):
         return self._arg("argmin", dim, keepdim)
 
+    # ================================================= reductions and scans ==
+    # cumsum/cumprod/cummax/cummin, logsumexp, nansum, nanmean, count_nonzero, aminmax (var_mean/std_mean are
+    # functions only, as in torch).  The ops are in _ops.py ("reductions and scans"); minigrad.X in __init__.py.
+    @staticmethod
+    def _alias(fn, value, alias, name, alias_name, default=_NO_DIM):
+        """torch's NumPy spellings (``axis=`` for ``dim=``, ``keepdims=`` for ``keepdim=``)."""
+        if alias is not _NO_DIM:
+            if value is not _NO_DIM:
+                raise TypeError(f"{fn}() got an unexpected keyword argument '{alias_name}'")
+            return alias
+        if value is _NO_DIM and default is _NO_DIM:
+            raise TypeError(f'{fn}() missing 1 required positional arguments: "{name}"')
+        return default if value is _NO_DIM else value
+
+    def _scan_src(self, fn, dim, dtype):
+        """The input of a cumsum/cumprod: cast to ``dtype``, integers and bools summed as int64."""
+        if isinstance(dim, (tuple, list)) or dim is None:
+            raise TypeError(f"{fn}(): argument 'dim' must be int, not {type(dim).__name__}")
+        d = self._dim(dim)
+        if dtype is not None:
+            self._check_grad_dtype(dtype)
+            return self.to(dtype), d
+        if not self.dtype.is_floating_point:
+            return self.to(_dtype.int64), d
+        return self, d
+
+    def cumsum(self, dim=_NO_DIM, *, dtype=None, axis=_NO_DIM):
+        src, d = self._scan_src("cumsum", Tensor._alias("cumsum", dim, axis, "dim", "axis"), dtype)
+        return _ops.Cumsum.apply(src, dim=d)
+
+    def cumprod(self, dim=_NO_DIM, *, dtype=None, axis=_NO_DIM):
+        src, d = self._scan_src("cumprod", Tensor._alias("cumprod", dim, axis, "dim", "axis"), dtype)
+        return _ops.Cumprod.apply(src, dim=d)
+
+    def _scan_inplace(self, fn, dim, dtype):
+        if dtype is not None and dtype is not self.dtype:
+            names = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                     "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+                     "bool": "bool"}
+            raise RuntimeError(f"Bad in-place call: input tensor dtype {names[self.dtype.name]} and output tensor "
+                               f"dtype {names[dtype.name]} should match")
+        return self._inplace(lambda s: getattr(s, fn)(dim))
+
+    def cumsum_(self, dim=_NO_DIM, *, dtype=None, axis=_NO_DIM):
+        return self._scan_inplace("cumsum", Tensor._alias("cumsum_", dim, axis, "dim", "axis"), dtype)
+
+    def cumprod_(self, dim=_NO_DIM, *, dtype=None, axis=_NO_DIM):
+        return self._scan_inplace("cumprod", Tensor._alias("cumprod_", dim, axis, "dim", "axis"), dtype)
+
+    def _cum_extreme(self, fn, op, dim, axis):
+        dim = Tensor._alias(fn, dim, axis, "dim", "axis")
+        if isinstance(dim, (tuple, list)) or dim is None:
+            raise TypeError(f"{fn}(): argument 'dim' must be int, not {type(dim).__name__}")
+        values, indices = op.apply(self, dim=self._dim(dim))
+        return _NamedPair(fn, ("values", "indices"), values, indices)
+
+    def cummax(self, dim=_NO_DIM, *, axis=_NO_DIM):
+        return self._cum_extreme("cummax", _ops.Cummax, dim, axis)
+
+    def cummin(self, dim=_NO_DIM, *, axis=_NO_DIM):
+        return self._cum_extreme("cummin", _ops.Cummin, dim, axis)
+
+    def logsumexp(self, dim=_NO_DIM, keepdim=_NO_DIM, *, axis=_NO_DIM, keepdims=_NO_DIM):
+        dim = Tensor._alias("logsumexp", dim, axis, "dim", "axis")
+        keepdim = Tensor._alias("logsumexp", keepdim, keepdims, "keepdim", "keepdims", default=False)
+        src = self if self.dtype.is_floating_point else self.to(_dtype.get_default_dtype())
+        dims = src._dims(dim)
+        return _ops.Logsumexp.apply(src, dim=dims, keepdim=keepdim)
+
+    def nansum(self, dim=None, keepdim=_NO_DIM, *, dtype=None, axis=_NO_DIM, keepdims=_NO_DIM):
+        dim = Tensor._alias("nansum", _NO_DIM if dim is None else dim, axis, "dim", "axis", default=None)
+        keepdim = Tensor._alias("nansum", keepdim, keepdims, "keepdim", "keepdims", default=False)
+        if dtype is not None:
+            self._dims(dim)
+            self._check_grad_dtype(dtype)
+        src = self if dtype is None else self.to(dtype)
+        if dtype is None and not src.dtype.is_floating_point:
+            src = src.to(_dtype.int64)
+        dims = src._dims(dim)
+        return _ops.Nansum.apply(src, dim=dims, keepdim=keepdim)
+
+    def nanmean(self, dim=None, keepdim=_NO_DIM, *, dtype=None, axis=_NO_DIM, keepdims=_NO_DIM):
+        dim = Tensor._alias("nanmean", _NO_DIM if dim is None else dim, axis, "dim", "axis", default=None)
+        keepdim = Tensor._alias("nanmean", keepdim, keepdims, "keepdim", "keepdims", default=False)
+        if not self.dtype.is_floating_point:
+            raise RuntimeError("nanmean(): expected input to have floating point or complex dtype but got "
+                               f"{_SCALAR_NAMES[self.dtype.name]}")
+        factor = self.isnan().logical_not().sum(dim, keepdim=keepdim)
+        return self.nansum(dim, keepdim, dtype=dtype) / factor
+
+    def count_nonzero(self, dim=None, *, axis=_NO_DIM):
+        dim = Tensor._alias("count_nonzero", _NO_DIM if dim is None else dim, axis, "dim", "axis", default=None)
+        return (self != 0).sum(dim)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+        if dim is None:
+            if not self.numel():
+                raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                                   "has no identity.")
+            lo, hi = _ops.Aminmax.apply(self, dim=None, keepdim=keepdim)
+        else:
+            d = self._dim(dim)
+            if self.ndim and self.shape[d] == 0:
+                raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+            lo, hi = _ops.Aminmax.apply(self, dim=d, keepdim=keepdim)
+        return _NamedPair("aminmax", ("min", "max"), lo, hi)
+
+    def _selection(self, fn, op, dim, keepdim, kernel, k=None):
+        """median/nanmedian/kthvalue/mode along a dim: (values, indices) with torch's checks."""
+        if isinstance(dim, (tuple, list)) or dim is None:
+            raise TypeError(f"{fn}(): argument 'dim' must be int, not {type(dim).__name__}")
+        d = self._dim(dim)
+        size = self.shape[d] if self.ndim else 1
+        if size == 0:
+            raise IndexError(f"{'median' if fn == 'nanmedian' else fn}(): Expected reduction dim {d} to have "
+                             "non-zero size.")
+        if k is not None and not 1 <= k <= size:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+        if kernel and self.dtype is _dtype.bool_:                  # torch's dtype dispatch, after the size checks
+            raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+        values, indices = op.apply(self, dim=d, keepdim=keepdim, k=k)
+        return _NamedPair(fn, ("values", "indices"), values, indices)
+
+    def _median(self, fn, full_op, dim_op, dim, keepdim, axis, keepdims):
+        dim = Tensor._alias(fn, dim, axis, "dim", "axis", default=None)
+        keepdim = Tensor._alias(fn, keepdim, keepdims, "keepdim", "keepdims", default=False)
+        if dim is None:
+            if self.dtype is _dtype.bool_ and self.numel():
+                raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
+            return full_op.apply(self)
+        return self._selection(fn, dim_op, dim, keepdim, "median_out")
+
+    def median(self, dim=_NO_DIM, keepdim=_NO_DIM, *, axis=_NO_DIM, keepdims=_NO_DIM):
+        return self._median("median", _ops.MedianAll, _ops.MedianDim, dim, keepdim, axis, keepdims)
+
+    def nanmedian(self, dim=_NO_DIM, keepdim=_NO_DIM, *, axis=_NO_DIM, keepdims=_NO_DIM):
+        return self._median("nanmedian", _ops.NanmedianAll, _ops.NanmedianDim, dim, keepdim, axis, keepdims)
+
+    def kthvalue(self, k, dim=_NO_DIM, keepdim=_NO_DIM, *, axis=_NO_DIM, keepdims=_NO_DIM, _position=1):
+        if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+            raise TypeError(f"kthvalue(): argument 'k' (position {_position}) must be int, not {type(k).__name__}")
+        dim = Tensor._alias("kthvalue", dim, axis, "dim", "axis", default=-1)
+        keepdim = Tensor._alias("kthvalue", keepdim, keepdims, "keepdim", "keepdims", default=False)
+        return self._selection("kthvalue", _ops.Kthvalue, -1 if dim is None else dim, keepdim, "kthvalue_cpu",
+                               k=int(k))
+
+    def mode(self, dim=_NO_DIM, keepdim=_NO_DIM, *, axis=_NO_DIM, keepdims=_NO_DIM):
+        dim = Tensor._alias("mode", dim, axis, "dim", "axis", default=-1)
+        keepdim = Tensor._alias("mode", keepdim, keepdims, "keepdim", "keepdims", default=False)
+        return self._selection("mode", _ops.Mode, dim, keepdim, None)
+
+    def _var_mean(self, fn, op, dim, unbiased, keepdim, correction):
+        if not self.dtype.is_floating_point:
+            raise RuntimeError(f"{fn} only support floating point and complex dtypes")
+        if isinstance(dim, bool):      # the (input, unbiased) overload
+            dim, unbiased = None, dim
+        return op.apply(self, dim=self._dims(dim, one_by_one=True),
+                        correction=self._correction(unbiased, correction), keepdim=keepdim)
+
     # ================================================================ shape ==
     def _view(self, op, **kwargs):
         """``op(self, **kwargs)`` as a view of self: it shares self's memory and version counter, and
@@ -2269,6 +2430,25 @@ class _ValuesIndices(tuple):
 
     def __repr__(self):
         return f"minigrad.return_types.max(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+class _NamedPair(tuple):
+    """A ``torch.return_types`` pair (cummax, cummin, aminmax): a tuple whose two fields have names."""
+
+    def __new__(cls, name, fields, first, second):
+        self = super().__new__(cls, (first, second))
+        self._name, self._fields = name, fields
+        return self
+
+    def __getattr__(self, attr):
+        fields = tuple.__getattribute__(self, "_fields")
+        if attr in fields:
+            return self[fields.index(attr)]
+        raise AttributeError(f"'torch.return_types.{self._name}' object has no attribute '{attr}'")
+
+    def __repr__(self):
+        a, b = self._fields
+        return f"minigrad.return_types.{self._name}(\n{a}={self[0]!r},\n{b}={self[1]!r})"
 
 
 class _ToDevice(_ops.Op):

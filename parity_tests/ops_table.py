@@ -752,9 +752,9 @@ lerp_weights = st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0, -0.5, 1.5, 2])
 addc_values = st.sampled_from([1, 0.5, -2, 2.5])
 
 
-# copysign's gradient g * (y / a) is differentiated through Div, whose backward minigrad computes as -g a / b^2
-# and torch as -g ((a / b) / b): in float32 the second-order terms g/a and -g y/a^2 then cancel to within an
-# ulp of 1/|a| (<= 6e-5 for |a| >= 1e-3, where B/C keep a) rather than exactly.
+# copysign's second order: the float32 terms g/a and -g y/a^2 cancel to within an ulp of 1/|a| (<= 6e-5 for
+# |a| >= 1e-3, where B/C keep a) rather than exactly, and minigrad's rounding there differs from torch's (the
+# thorough profile finds 3e-5 where torch gives 0, with Div's gradient grouped as torch's)
 COPYSIGN_BWD = {**SUMMING_BWD}
 
 
@@ -953,8 +953,167 @@ MATH = [
            kwargs=kw(rtol=st.sampled_from([0.0, 1e-5]), atol=st.sampled_from([0.0, 1e-8, 1e-5]))),
 ]
 
+# ==========================================================================
+# Reductions and scans (cumsum ... std_mean)
+# ==========================================================================
+def _dim_kw(shapes):
+    return st.fixed_dictionaries({"dim": dim_int(shapes[0])})
+
+
+def _dim_none_keepdim(shapes):
+    return st.fixed_dictionaries({"dim": _dim_or_none(shapes), "keepdim": st.booleans()})
+
+
+def _int_dim_none_keepdim(shapes):
+    return st.fixed_dictionaries({"dim": st.one_of(st.none(), dim_int(shapes[0])), "keepdim": st.booleans()})
+
+
+def _moments_kw(shapes):
+    return st.fixed_dictionaries({"dim": _dim_or_none(shapes), "correction": st.sampled_from([0, 1, 2]),
+                                  "keepdim": st.booleans()})
+
+
+@st.composite
+def _kth_kw(draw, shapes):
+    shape = shapes[0]
+    dim = draw(dim_int(shape))
+    size = shape[dim] if shape else 1
+    return {"k": draw(st.integers(1, size)), "dim": dim, "keepdim": draw(st.booleans())}
+
+
+def _one_dim_keepdim(shapes):
+    return dim_keepdim(shapes, allow_tuple=False)
+
+
+# NaN, +-inf, zeros and repeats: what nansum/nanmean skip, logsumexp's shift handles, and cumprod's zero branch
+nan_ties = st.sampled_from([math.nan, -1.0, 0.0, 1.0, 2.0])
+lse_kinks = st.sampled_from([math.inf, -math.inf, 0.0, 1.0])
+CUMPROD_NUMERIC = Domain(-3.0, 3.0, avoid=(0.0,), radius=0.1)
+SCANS = [
+    # cumsum / cumprod: dim required; integers and bools accumulate in int64; dtype= casts first
+    _red("cumsum", lambda m, a, dim: m.cumsum(a, dim), kwargs=_dim_kw),
+    _red("cumsum.method", lambda m, a, dim: a.cumsum(dim), kwargs=_dim_kw),
+    _red("cumsum.axis", lambda m, a, dim: a.cumsum(axis=dim), kwargs=_dim_kw),
+    # dtype=float64 of a float32 input: the gradient is cast back to float32, so the float64 second-order
+    # gradient (for the cotangent) carries float32 sums: MIXED_PRECISION's float32 reduction row
+    _red("cumsum.dtype", lambda m, a, dim: m.cumsum(a, dim=dim, dtype=m.float64), kwargs=_dim_kw,
+         dtypes=(F32, I64), tol=MIXED_PRECISION),
+    _red("cumsum.int", lambda m, a, dim: m.cumsum(a, dim), kwargs=_dim_kw, dtypes=(I64, I32, BOOL),
+         domains=(SMALL_INT,)),
+    _red("cumsum_", _call_inplace("cumsum_", n_tensors=1), kwargs=_dim_kw),
+    _red("cumsum_.int", _call_inplace("cumsum_", n_tensors=1), kwargs=_dim_kw, dtypes=(I32,), domains=(SMALL_INT,)),
+    # cumprod: zeros take torch's other formula (no division); the kinks draw them
+    # (B/C keep |x| >= 0.1: without zeros torch's gradient is reversed_cumsum(g y) / x, whose derivative
+    # divides by x^2, which underflows to 0 for tiny x (1e-181) in torch's formula as in minigrad's)
+    _red("cumprod", lambda m, a, dim: m.cumprod(a, dim), kwargs=_dim_kw, kinks=ties3,
+         domains=(Domain(-3, 3),), numeric_domains=(CUMPROD_NUMERIC,)),
+    _red("cumprod.method", lambda m, a, dim: a.cumprod(dim), kwargs=_dim_kw, kinks=ties3, domains=(Domain(-3, 3),),
+         numeric_domains=(CUMPROD_NUMERIC,)),
+    _red("cumprod.int", lambda m, a, dim: a.cumprod(dim), kwargs=_dim_kw, dtypes=(I64, BOOL), domains=(SMALL_INT,)),
+    _red("cumprod_", _call_inplace("cumprod_", n_tensors=1), kwargs=_dim_kw, domains=(Domain(-3, 3),),
+         numeric_domains=(CUMPROD_NUMERIC,)),
+    # cummax / cummin: (values, indices); on ties the last index (torch's >= / <=), so the gradient
+    # (scattered to the indices) is checked numerically on distinct values only
+    _red("cummax", lambda m, a, dim: m.cummax(a, dim), kwargs=_dim_kw, kinks=ties, distinct=True),
+    _red("cummax.method", lambda m, a, dim: a.cummax(dim), kwargs=_dim_kw, kinks=ties, distinct=True),
+    _red("cummax.nan", lambda m, a, dim: m.cummax(a, dim), kwargs=_dim_kw, parity_elements=nan_ties, grad=False),
+    _red("cummax.int", lambda m, a, dim: m.cummax(a, dim), kwargs=_dim_kw, dtypes=(I64, BOOL),
+         domains=(Domain(-2, 2),)),
+    _red("cummin", lambda m, a, dim: m.cummin(a, dim), kwargs=_dim_kw, kinks=ties, distinct=True),
+    _red("cummin.method", lambda m, a, dim: a.cummin(dim=dim), kwargs=_dim_kw, kinks=ties, distinct=True),
+    _red("cummin.nan", lambda m, a, dim: m.cummin(a, dim), kwargs=_dim_kw, parity_elements=nan_ties, grad=False),
+    _red("cummin.int", lambda m, a, dim: m.cummin(a, dim), kwargs=_dim_kw, dtypes=(I64, BOOL),
+         domains=(Domain(-2, 2),)),
+    # logsumexp: shifted by the max (inf max -> shift 0); integers give the default float dtype
+    _red("logsumexp", lambda m, a, dim, keepdim: m.logsumexp(a, dim, keepdim), kwargs=dim_keepdim,
+         kinks=lse_kinks),
+    _red("logsumexp.method", lambda m, a, dim, keepdim: a.logsumexp(dim=dim, keepdim=keepdim), kwargs=dim_keepdim),
+    _red("logsumexp.numpy", lambda m, a, dim, keepdim: m.logsumexp(a, axis=dim, keepdims=keepdim),
+         kwargs=dim_keepdim),
+    _red("logsumexp.int", lambda m, a, dim: m.logsumexp(a, dim), kwargs=_dim_kw, dtypes=(I64,),
+         domains=(SMALL_INT,)),
+    # nansum / nanmean: NaNs skipped (gradient 0 there); nanmean is nansum / count (DivBackward0, as torch)
+    _red("nansum", lambda m, a: m.nansum(a), kinks=nan_ties),
+    _red("nansum.dim", lambda m, a, dim, keepdim: m.nansum(a, dim, keepdim), kwargs=_dim_none_keepdim,
+         kinks=nan_ties),
+    _red("nansum.method", lambda m, a, dim, keepdim: a.nansum(dim=dim, keepdim=keepdim), kwargs=dim_keepdim),
+    _red("nansum.int", lambda m, a, dim: m.nansum(a, dim), kwargs=_dim_kw, dtypes=(I64, BOOL),
+         domains=(SMALL_INT,)),
+    _red("nansum.dtype", lambda m, a: m.nansum(a, dtype=m.float64), dtypes=(F32, I64), domains=(SMALL_INT,),
+         tol=MIXED_PRECISION),  # as cumsum.dtype: float32 sums in a float64 second-order gradient
+    _red("nanmean", lambda m, a: m.nanmean(a), kinks=nan_ties),
+    _red("nanmean.dim", lambda m, a, dim, keepdim: m.nanmean(a, dim, keepdim), kwargs=_dim_none_keepdim,
+         kinks=nan_ties),
+    _red("nanmean.method", lambda m, a, dim, keepdim: a.nanmean(dim=dim, keepdim=keepdim), kwargs=dim_keepdim),
+    _red("nanmean.int", lambda m, a: m.nanmean(a), dtypes=(I64,), torch_raises=True),  # RuntimeError
+    # count_nonzero: int64, no gradient
+    _red("count_nonzero", lambda m, a, dim: m.count_nonzero(a, dim), kwargs=lambda s: st.fixed_dictionaries(
+        {"dim": _dim_or_none(s)}), parity_elements=ties3, grad=False),
+    _red("count_nonzero.method", lambda m, a: a.count_nonzero(), parity_elements=ties3, grad=False,
+         dtypes=(F64, I64, BOOL)),
+    # aminmax: (min, max); ties split the gradient evenly, as amin/amax
+    _red("aminmax", lambda m, a, dim, keepdim: m.aminmax(a, dim=dim, keepdim=keepdim), shapes=NONEMPTY,
+         kwargs=_int_dim_none_keepdim, kinks=ties, distinct=True),
+    _red("aminmax.method", lambda m, a: a.aminmax(), shapes=NONEMPTY, kinks=ties, distinct=True),
+    _red("aminmax.int", lambda m, a, dim: m.aminmax(a, dim=dim), shapes=NONEMPTY, kwargs=_dim_kw,
+         dtypes=(I64, BOOL), domains=(SMALL_INT,)),
+    _red("aminmax.empty", lambda m, a: m.aminmax(a), shapes=st.sampled_from([((0,),), ((0, 2),)]),
+         torch_raises=True, numeric=False, gradgrad=False),  # RuntimeError: no identity
+    # var_mean / std_mean: plain (var or std, mean) tuples; unbiased= and correction= as var/std
+    _var("var_mean", lambda m, a: m.var_mean(a), numeric_shapes=VAR_NUMERIC_SHAPES),
+    _var("var_mean.correction", lambda m, a, dim, correction, keepdim: m.var_mean(
+        a, dim, correction=correction, keepdim=keepdim), kwargs=_moments_kw, numeric_shapes=VAR_NUMERIC_SHAPES),
+    _var("var_mean.unbiased", lambda m, a, dim, unbiased: m.var_mean(a, dim, unbiased),
+         kwargs=lambda s: st.fixed_dictionaries({"dim": dim_any(s[0]), "unbiased": st.booleans()}),
+         numeric_shapes=VAR_NUMERIC_SHAPES),
+    _var("var_mean.int", lambda m, a: m.var_mean(a), dtypes=(I64,), torch_raises=True),  # RuntimeError
+    # std_mean: grid values as std (well-conditioned float32 gradients); constant rows have std 0, grad 0
+    _var("std_mean", lambda m, a: m.std_mean(a), parity_elements=grid, kinks=st.sampled_from([1.0, 2.0]),
+         numeric_shapes=VAR_NUMERIC_SHAPES, distinct=True),
+    _var("std_mean.correction", lambda m, a, dim, correction, keepdim: m.std_mean(
+        a, dim=dim, correction=correction, keepdim=keepdim), kwargs=_moments_kw, parity_elements=grid,
+         kinks=st.sampled_from([1.0, 2.0]), numeric_shapes=VAR_NUMERIC_SHAPES, distinct=True),
+    # median / nanmedian: the lower median; full: the gradient split between the elements equal to it (the
+    # NaNs when it is NaN); along a dim: (values, indices), the element at the median's rank in a stable sort
+    # (NaNs last; median: the first NaN if any), the gradient to that index
+    _red("median", lambda m, a: a.median(), kinks=ties, distinct=True),
+    _red("median.fn", lambda m, a: m.median(a), parity_elements=nan_ties, distinct=True),
+    _red("median.dim", lambda m, a, dim, keepdim: m.median(a, dim, keepdim), shapes=NONEMPTY,
+         kwargs=_one_dim_keepdim, kinks=ties, distinct=True),
+    _red("median.method_dim", lambda m, a, dim, keepdim: a.median(dim=dim, keepdim=keepdim), shapes=NONEMPTY,
+         kwargs=_one_dim_keepdim, parity_elements=nan_ties, distinct=True),
+    _red("median.int", lambda m, a, dim: m.median(a, dim), shapes=NONEMPTY, kwargs=_dim_kw, dtypes=(I64,),
+         domains=(Domain(-2, 2),)),
+    _red("median.empty_dim", lambda m, a: m.median(a, 0), shapes=st.sampled_from([((0,),), ((0, 2),)]),
+         torch_raises=True, numeric=False, gradgrad=False),  # IndexError
+    _red("nanmedian", lambda m, a: a.nanmedian(), kinks=nan_ties, distinct=True),
+    _red("nanmedian.fn", lambda m, a: m.nanmedian(a), parity_elements=nan_ties, distinct=True),
+    _red("nanmedian.dim", lambda m, a, dim, keepdim: m.nanmedian(a, dim, keepdim), shapes=NONEMPTY,
+         kwargs=_one_dim_keepdim, kinks=nan_ties, distinct=True),
+    _red("nanmedian.method_dim", lambda m, a, dim, keepdim: a.nanmedian(dim, keepdim=keepdim), shapes=NONEMPTY,
+         kwargs=_one_dim_keepdim, parity_elements=nan_ties, distinct=True),
+    _red("nanmedian.all_nan", lambda m, a, dim: m.nanmedian(a / 0 * 0, dim), shapes=NONEMPTY, kwargs=_dim_kw,
+         grad=False),
+    # kthvalue: the k-th smallest; on ties the index torch's quickselect leaves
+    _red("kthvalue", lambda m, a, k, dim, keepdim: m.kthvalue(a, k, dim, keepdim), shapes=NONEMPTY,
+         kwargs=_kth_kw, kinks=nan_ties, distinct=True),
+    _red("kthvalue.method", lambda m, a, k, dim, keepdim: a.kthvalue(k, dim=dim, keepdim=keepdim), shapes=NONEMPTY,
+         kwargs=_kth_kw, parity_elements=ties, distinct=True),
+    _red("kthvalue.default_dim", lambda m, a: m.kthvalue(a, 1), shapes=NONEMPTY, kinks=ties, distinct=True),
+    _red("kthvalue.int", lambda m, a, k, dim, keepdim: m.kthvalue(a, k, dim, keepdim), shapes=NONEMPTY,
+         kwargs=_kth_kw, dtypes=(I64,), domains=(Domain(-2, 2),)),
+    # mode: the most frequent value (the smallest of equally frequent ones) at its last position
+    _red("mode", lambda m, a: m.mode(a), shapes=NONEMPTY, kinks=nan_ties, distinct=True),
+    _red("mode.dim", lambda m, a, dim, keepdim: a.mode(dim, keepdim), shapes=NONEMPTY, kwargs=_one_dim_keepdim,
+         parity_elements=ties, distinct=True),
+    _red("mode.int", lambda m, a, dim: m.mode(a, dim), shapes=NONEMPTY, kwargs=_dim_kw, dtypes=(I64, BOOL),
+         domains=(Domain(-2, 2),)),
+    _var("std_mean.unbiased", lambda m, a, unbiased: m.std_mean(a, unbiased), kwargs=kw(unbiased=st.booleans()),
+         parity_elements=grid, numeric_shapes=VAR_NUMERIC_SHAPES, distinct=True),
+]
+
 OPS: list[OpSpec] = ARITHMETIC + UNARY + MATMUL + REDUCTIONS + VIEWS + INDEXING + JOIN + COMPARISONS \
-    + CONVERSIONS + INPLACE + MORE + MATH
+    + CONVERSIONS + INPLACE + MORE + MATH + SCANS
 
 # Specs whose outputs' memory layout (stride(), is_contiguous()) is not yet torch's: the layout check is off
 # for them, with the reason.  Dropping an entry turns the check on.

@@ -576,6 +576,52 @@ def isclose_like(draw):
     return args, kw
 
 
+def scan_like(dtype_kw=False):
+    """cumsum/cumprod/cummax/cummin: a required int dim, sometimes spelled axis=; dtype= for cumsum/cumprod."""
+    def build(draw):
+        a = draw(arrays())
+        dim = draw(dim_for(a.array.ndim))
+        kw = {"axis": dim} if draw(st.integers(0, 3)) == 0 else {}
+        if dtype_kw and draw(st.integers(0, 3)) == 0:
+            kw["dtype"] = draw(st.sampled_from([F32, F64, I64]))
+        return ((a,) if "axis" in kw else (a, dim)), kw
+    return build
+
+
+def logsumexp_like(draw):
+    """An int or a non-empty tuple of dims (torch's logsumexp(x, ()) fails inside its kernel: not fuzzed)."""
+    a = draw(arrays())
+    nd = a.array.ndim
+    dim = draw(st.one_of(dim_for(nd), st.lists(dim_for(nd, 1), min_size=1, max_size=3).map(tuple)))
+    kw = {"keepdim": draw(st.booleans())} if draw(st.booleans()) else {}
+    return (a, dim), kw
+
+
+def aminmax_like(draw):
+    a = draw(arrays())
+    kw = {}
+    if draw(st.booleans()):
+        kw["dim"] = draw(dim_for(a.array.ndim))
+    if draw(st.booleans()):
+        kw["keepdim"] = draw(st.booleans())
+    return (a,), kw
+
+
+def count_nonzero_like(draw):
+    a = draw(arrays())
+    return (a,), ({"dim": draw(dims_for(a.array.ndim))} if draw(st.booleans()) else {})
+
+
+def kthvalue_like(draw):
+    a = draw(arrays())
+    kw = {}
+    if draw(st.booleans()):
+        kw["dim"] = draw(dim_for(a.array.ndim))
+        if draw(st.booleans()):
+            kw["keepdim"] = draw(st.booleans())
+    return (a, draw(st.integers(-1, 4))), kw
+
+
 # Which builder drives each public name.  Names not listed must be in NOT_OPS (coverage meta-test below).
 TOP = {
     **{n: unary for n in "exp log sqrt rsqrt abs absolute sigmoid tanh relu square sign floor ceil round neg negative "
@@ -607,7 +653,15 @@ TOP = {
     **{n: binary_either_scalar for n in ("xlogy", "remainder")},
     "logit": logit_like, "nan_to_num": nan_to_num_like, "lerp": lerp_like, "addcmul": addc_like,
     "addcdiv": addc_like, "isclose": isclose_like,
+    # reductions and scans
+    "cumsum": scan_like(dtype_kw=True), "cumprod": scan_like(dtype_kw=True), "cummax": scan_like(),
+    "cummin": scan_like(), "logsumexp": logsumexp_like, "nansum": reduction(dtype_kw=True),
+    "nanmean": reduction(dtype_kw=True), "count_nonzero": count_nonzero_like, "aminmax": aminmax_like,
+    "var_mean": var_like, "std_mean": var_like, "median": single_dim_reduction, "nanmedian": single_dim_reduction,
+    "mode": single_dim_reduction, "kthvalue": kthvalue_like,
 }
+
+
 def embedding_like(draw):
     """A 2-D weight (sometimes not), indices sometimes out of range or not integers; padding_idx, max_norm
     (which rescales the weight in place), norm_type, scale_grad_by_freq."""
