@@ -32,13 +32,14 @@ minigrad_only = pytest.mark.skipif(MG_IS_TORCH, reason="tests minigrad internals
 
 # ================================================================ helpers ==
 
-def close(actual, expected, what=""):
-    """|a - e| <= atol + rtol |e| with the dtype's tolerance; shapes and dtypes equal."""
+def close(actual, expected, what="", extra_atol=0.0):
+    """|a - e| <= atol + rtol |e| with the dtype's tolerance (plus ``extra_atol``, where a caller says why);
+    shapes and dtypes equal."""
     a, e = to_np(actual), to_np(expected)
     assert a.shape == e.shape, f"{what}: shape {a.shape} != {e.shape}"
     assert a.dtype == e.dtype, f"{what}: dtype {a.dtype} != {e.dtype}"
     rtol, atol = TOL.get(e.dtype, (0, 0))
-    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
+    np.testing.assert_allclose(a, e, rtol=rtol, atol=atol + extra_atol, equal_nan=True, err_msg=what)
 
 
 def copy_weights(mmod, tmod):
@@ -60,7 +61,7 @@ def backward_both(yt, ym, seed):
     ym.backward(mg.tensor(g))
 
 
-def check_module(tmod, mmod, x, seed, dtype):
+def check_module(tmod, mmod, x, seed, dtype, input_atol=0.0):
     """Output, input gradient and every parameter gradient of the two modules agree."""
     if dtype == np.float64:
         tmod, mmod = tmod.double(), mmod.double()
@@ -69,7 +70,7 @@ def check_module(tmod, mmod, x, seed, dtype):
     yt, ym = tmod(xt), mmod(xm)
     close(ym, yt, "forward")
     backward_both(yt, ym, seed)
-    close(xm.grad, xt.grad, "input grad")
+    close(xm.grad, xt.grad, "input grad", input_atol)
     tparams, mparams = dict(tmod.named_parameters()), dict(mmod.named_parameters())
     assert list(tparams) == list(mparams)
     for name, pt in tparams.items():
@@ -478,7 +479,12 @@ def test_layer_norm(shape, k, affine, bias, eps, as_int, dtype, seed):
         with torch.no_grad():
             for p in tmod.parameters():
                 p.copy_(torch.tensor(draw_array(seed + 1, tuple(p.shape), np.float32)))
-    check_module(tmod, mmod, draw_array(seed, shape, dtype), seed, dtype)
+    # A group of one element normalises to 0 whatever its value, so the input gradient is exactly 0; torch's
+    # fused kernel leaves rounding noise there of the order of eps(dtype) * rstd * |g w| (1.2e-4 seen in
+    # float32 with eps=1e-5, where rstd = 316), which minigrad's composed formula does not.
+    single = math.prod(shape[-k:]) == 1
+    input_atol = 64 * np.finfo(dtype).eps / math.sqrt(eps) if single else 0.0
+    check_module(tmod, mmod, draw_array(seed, shape, dtype), seed, dtype, input_atol)
 
 
 def test_layer_norm_unbatched_vector_and_error():
