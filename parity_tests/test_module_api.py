@@ -29,7 +29,7 @@ def raises_alike(fn_t, fn_m):
         fn_t()
     with pytest.raises(Exception) as em:
         fn_m()
-    assert type(em.value) is type(et.value)
+    assert type(em.value) is type(et.value), (em.value, et.value)
     same_text(str(em.value), str(et.value))
 
 

@@ -18,6 +18,7 @@ import torch.nn.functional as TF
 from hypothesis import given, settings, strategies as st
 
 from frameworks import MG_IS_TORCH, mg, to_np
+from test_module_api import raises_alike, same_text     # torch's exception class and text, shared
 
 mnn = mg.nn
 MF = mg.nn.functional
@@ -38,18 +39,6 @@ def close(actual, expected, what="", tol=None):
     rtol, atol = tol or TOL.get(e.dtype, (0, 0))
     np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
 
-
-def same_text(m_text, t_text):
-    assert m_text == t_text.replace("torch.", PREFIX)
-
-
-def raises_alike(fn_t, fn_m):
-    with pytest.raises(Exception) as et:
-        fn_t()
-    with pytest.raises(Exception) as em:
-        fn_m()
-    assert type(em.value) is type(et.value), (em.value, et.value)
-    same_text(str(em.value), str(et.value))
 
 
 def both(build, seed=0):
