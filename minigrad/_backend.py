@@ -272,16 +272,30 @@ def has_internal_overlap(a) -> bool:
     return strides is not None and a.size > 0 and any(st == 0 and n > 1 for n, st in zip(a.shape, strides))
 
 
+def data_ptr(a) -> int:
+    """The address of ``a``'s first element (torch's data_ptr())."""
+    return a.ctypes.data if type(a) is np.ndarray else a.data.ptr
+
+
+def same_elements(a, b) -> bool:
+    """Are ``a`` and ``b`` the same elements of the same memory, laid out alike (torch's is_same_data)?"""
+    return a is b or (type(a) is type(b) and type(a) in _STRIDED and a.dtype == b.dtype and a.shape == b.shape
+                      and a.strides == b.strides and data_ptr(a) == data_ptr(b))
+
+
 def memory_overlap(a, b) -> str:
-    """"full" when ``a`` and ``b`` are the same elements in the same memory, "partial" when they share some
-    memory otherwise, "none" else.  As torch, sharing is judged only between dense arrays (row- or
-    column-major without gaps); anything else counts as "none"."""
-    if type(a) is not np.ndarray or type(b) is not np.ndarray or not np.may_share_memory(a, b):
+    """torch's get_overlap_status: "full" when ``a`` and ``b`` span the same memory with the same strides,
+    "partial" when their memory ranges meet otherwise, "none" else.  As torch, only non-overlapping dense
+    arrays are judged (any dim order); anything else (a gap, a zero stride) is too hard and counts as "none"."""
+    if type(a) is not np.ndarray or type(b) is not np.ndarray or not a.size or not b.size:
         return "none"
-    if a.ctypes.data == b.ctypes.data and a.shape == b.shape and a.strides == b.strides:
-        return "full"
-    dense = (a.flags.c_contiguous or a.flags.f_contiguous) and (b.flags.c_contiguous or b.flags.f_contiguous)
-    return "partial" if dense else "none"
+    if not np.may_share_memory(a, b) or not (_is_dense(a.shape, strides(a)) and _is_dense(b.shape, strides(b))):
+        return "none"
+    a0, b0 = data_ptr(a), data_ptr(b)
+    a1, b1 = a0 + a.size * a.itemsize, b0 + b.size * b.itemsize
+    if a0 == b0 and a1 == b1:
+        return "full" if strides(a) == strides(b) else "partial"
+    return "partial" if a0 < b1 and b0 < a1 else "none"
 
 
 def matrix_transpose(a):

@@ -119,7 +119,15 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     host, from_python = _to_host(data, dtype)
     name = dtype.name if dtype is not None else _default_dtype_of(host, from_python)
     dev = _backend.as_device(device if device is not None else _default_device)
-    return _finish(_backend.asarray(host, dev, name, copy=True), requires_grad)
+    return _finish(_python_layout(_backend.asarray(host, dev, name, copy=True), from_python), requires_grad)
+
+
+def _python_layout(a, from_python):
+    """torch lays out a tensor made from Python data contiguously, also an empty one (where NumPy's strides
+    are all zero; from a NumPy array, torch keeps those)."""
+    if from_python and not a.size and type(a) in _backend._STRIDED:
+        return _backend.laid_out(a, _backend.c_strides(a.shape))
+    return a
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -128,7 +136,7 @@ def as_tensor(data, dtype=None, device=None):
         return data.to(device=device, dtype=dtype) if (device or dtype) else data
     host, from_python = _to_host(data)
     name = dtype.name if dtype is not None else _default_dtype_of(host, from_python)
-    return Tensor._make(_backend.asarray(host, _backend.as_device(device), name))
+    return Tensor._make(_python_layout(_backend.asarray(host, _backend.as_device(device), name), from_python))
 
 
 def from_numpy(array: np.ndarray):

@@ -887,6 +887,11 @@ class Reshape(Op):
         return namespace(g).reshape(g, ctx.shape)
 
 
+class ReshapeAlias(Reshape):
+    """reshape's view of a non-contiguous tensor (torch calls _reshape_alias there, view only when contiguous)"""
+    node_name = "ReshapeAliasBackward0"
+
+
 class UnsafeView(Reshape):
     """y = a (a fresh contiguous copy) with a new shape: the second half of a reshape that had to copy"""
     node_name = "UnsafeViewBackward0"

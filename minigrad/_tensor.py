@@ -1307,12 +1307,14 @@ class Tensor:
         return self._view(_ops.Reshape, shape=target)
 
     def reshape(self, *shape):
-        """A view when the memory layout allows one (torch's rule), else a contiguous copy that is no view:
-        its own memory and version counter, and torch's UnsafeViewBackward0 over CloneBackward0."""
+        """A view when the memory layout allows one (torch's rule: ViewBackward0 for a contiguous input,
+        ReshapeAliasBackward0 otherwise), else a contiguous copy that is no view: its own memory and version
+        counter, and torch's UnsafeViewBackward0 over CloneBackward0."""
         shape = _shape_arg(shape)
         shape = _infer_shape(shape, self.numel(), self.shape)
         if _backend.reshapes_without_copy(self._data, shape):
-            return self._view(_ops.Reshape, shape=shape)
+            return self._view(_ops.Reshape if _backend.is_contiguous(self._data) else _ops.ReshapeAlias,
+                              shape=shape)
         return _ops.UnsafeView.apply(_ops.Contiguous.apply(self), shape=shape)
 
     def view_as(self, other):
@@ -1530,7 +1532,9 @@ class Tensor:
             def index_put(old):        # (its checks come after the autograd ones, as torch orders them)
                 if vt:
                     _check_index_put(self, index, value)
-                return _ops.IndexPut.apply(old, value, index=index)
+                # torch's IndexPutBackward0 saves the index tensors (version-checked, freed after backward)
+                return _track_versions(_ops.IndexPut.apply(old, value, index=index),
+                                       raw_index if type(raw_index) is tuple else (raw_index,))
             _warn_index_put_on_expanded(self._data)
             self._inplace_with_history(index_put, overlap_ok=True, written=index)
             return
@@ -1540,16 +1544,18 @@ class Tensor:
             data = xp.astype(data, self._data.dtype)
         if kind != "advanced":
             target = self._data[index]
-            if vt and data.shape != target.shape:
-                value.expand(*target.shape)        # torch's "The expanded size of the tensor ..." error
+            v = value._data if vt else None
+            if vt and v.shape != target.shape:
+                # torch fills from a 0-d value (no overlap check); else it drops the value's leading size-1
+                # dims and expands it to the target (its error names the shorter shape): an expanded value
+                # (a zero stride) is too hard for its overlap check
+                v = v.reshape(value.shape[next((i for i, n in enumerate(value.shape) if n != 1), value.ndim):])
+                Tensor._make(v).expand(*target.shape)   # torch's "The expanded size of the tensor ..."
+                v = _backend.expand(v, target.shape) if value.ndim else None
             if _backend.has_internal_overlap(target):
                 raise RuntimeError(_views.OVERLAP_ERROR)
-            if vt:
-                v, lead = value._data, target.ndim - value.ndim
-                if lead > 0 and target.shape == (1,) * lead + v.shape:
-                    v = v.reshape(target.shape)     # torch expands a value with leading size-1 dims this way
-                if _backend.memory_overlap(target, v) == "partial":
-                    raise RuntimeError(_views.PARTIAL_OVERLAP_ERROR)
+            if v is not None and _backend.memory_overlap(target, v) == "partial":
+                raise RuntimeError(_views.PARTIAL_OVERLAP_ERROR)
         elif vt:
             _check_index_put(self, index, value)
         if kind == "advanced":
@@ -1831,7 +1837,8 @@ class Tensor:
                     raise RuntimeError(f"output with shape {list(s.shape)} doesn't match the broadcast shape "
                                        f"{list(shape)}")
             return _ops.Copy.apply(s, src.to(s.dtype))
-        return self._inplace(copy, src)
+        # torch's copy returns early, before its overlap checks, when src is the very memory it writes
+        return self._inplace(copy, src, overlap_ok=_backend.same_elements(self._data, src._data))
 
     def uniform_(self, a=0.0, b=1.0, *, generator=None):
         """Fill with U[a, b) draws of torch's CPU stream, in torch's order (see _random.py)."""
@@ -2559,7 +2566,9 @@ def _no_grad_binary(a, b, fn):
         if not isinstance(b, _SCALAR_TYPES):
             raise TypeError(f"unsupported operand type: '{type(b).__name__}'")
         a2, bd = _promote(a, b.item() if isinstance(b, (np.number, np.bool_)) else b, False)
-    return Tensor._make(fn(_backend.array_namespace(a2._data), a2._data, bd))
+    y = fn(_backend.array_namespace(a2._data), a2._data, bd)
+    # laid out by the operands as given (a promoted copy may not keep their strides)
+    return Tensor._make(_backend.elementwise(y, a._data, b._data if isinstance(b, Tensor) else b))
 
 
 def _shape_arg(shape):

@@ -79,10 +79,6 @@ ALL_FEATURES = frozenset(LINE_KINDS) | frozenset(SITUATIONS) | frozenset(f"check
 # Left out of the CI run, each until the root cause named here is fixed.  Remove an entry once its
 # fix lands; ENGINE_FUZZ_ALL=1 runs everything regardless.
 DISABLED = {   # feature: the test id in test_engine_semantics.py whose fix it waits for
-    "check:is_contiguous": "R9",         # layouts of op results
-    "check:stride": "R9",
-    "nested_list_index": "R11",
-    "copying_reshape": "R16",
     "inplace_on_matmul_1d_operand": "F17",   # the version error names the [1, n] tensor matmul saved
     "data_assign_reshape": "F18",        # a hook on a tensor whose .data got another shape: torch skips it
     "none_operand": "F1",                # None as an operand: fixed for the ops in test_f1_*, not yet everywhere

@@ -63,7 +63,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     result = engine.run_backward(outputs, grads, retain_graph, create_graph, inputs=inputs, accumulate=False)
-    out = []
+    out, made = [], {}     # inputs that are one edge of the graph get one gradient object, as in torch
     for k, (t, g) in enumerate(zip(inputs, result)):
         if g is None:
             if not allow_unused:
@@ -76,7 +76,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         elif isinstance(g, Tensor):
             out.append(g)
         else:
-            out.append(Tensor._make(engine._copy(g)))
+            if id(g) not in made:
+                made[id(g)] = Tensor._make(engine._copy(g))
+            out.append(made[id(g)])
     return tuple(out)
 
 

@@ -165,7 +165,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         and node._node_pre_hooks is None:
                     in_grads = _call_array_backward(node, node_grads[0], unowned)
                 else:
-                    in_grads = _call_backward(node, node_grads, create_graph, unowned)
+                    in_grads = _call_backward(node, node_grads, create_graph, unowned, visit)
             if not retain_graph:
                 if node._saved:
                     node._saved = None       # free what forward saved
@@ -300,8 +300,10 @@ def _check_hook_result(hook, old, new):
         raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
 
 
-def _call_backward(node, grads, create_graph, unowned):
-    """Call one node's backward and bring the results to its inputs' shapes."""
+def _call_backward(node, grads, create_graph, unowned, visit=None):
+    """Call one node's backward and bring the results to its inputs' shapes.  ``visit``: the nodes a backward
+    with ``inputs`` visits; as torch, the gradients for other inputs are not computed (hooks see None), except
+    that a list argument (cat's) is computed whole when one of its elements is wanted."""
     tensor_level = not node._array_level
     node._tensor_mode = create_graph or tensor_level
     given = grads                # what hooks see: torch materializes missing gradients inside the node
@@ -335,6 +337,8 @@ def _call_backward(node, grads, create_graph, unowned):
         elif not create_graph and _passed_on(g, grads, out):
             unowned.add(id(g))     # passed through: others hold the same array
         out.append(g)
+    if visit is not None and not (every and any(child in visit for child, _ in node.next_functions)):
+        out = [g if child in visit else None for (child, _), g in zip(node.next_functions, out)]
     if node._hooks:
         for hook in list(node._hooks.values()):
             ins = tuple(g if g is None or isinstance(g, Tensor) else Tensor._make(g) for g in out)
