@@ -528,6 +528,7 @@ class Tensor:
     def register_hook(self, hook):
         if not self.requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        engine.user_code_may_run()
         # As torch: the first hook on a non-leaf attaches a dict of hooks to its grad_fn, and later hooks join
         # that dict without reading grad_fn again (so a view whose base changed since keeps its old node);
         # an in-place op on the tensor itself starts a new dict (_views.rebase_history).
@@ -1352,7 +1353,7 @@ class Tensor:
     def unsqueeze(self, dim):
         d = self._dim(dim, self.ndim + 1)
         shape = self.shape[:d] + (1,) + self.shape[d:]
-        return self._view(_ops.Unsqueeze, shape=shape)
+        return self._view(_ops.Unsqueeze, shape=shape, dim=d)
 
     def squeeze(self, dim=None):
         if dim is None:
@@ -1517,6 +1518,8 @@ class Tensor:
         vt = isinstance(value, Tensor)
         if vt and value.device != self.device:
             _device_mismatch(self, value)
+        if vt and kind == "advanced":
+            value = _without_leading_ones(value)
         if is_grad_enabled() and (self.requires_grad or (vt and value.requires_grad)):
             if kind != "advanced":        # torch: a view of self, then copy_ into it (the base gets CopySlices)
                 target = self if _whole(index, self.shape) else self[raw_index]
@@ -1527,7 +1530,8 @@ class Tensor:
                 elif not value.ndim:
                     target.fill_(value)
                 else:
-                    target.copy_(value.expand(target.shape))
+                    value = _without_leading_ones(value)
+                    target.copy_(value if value.shape == target.shape else value.expand(target.shape))
                 return
             def index_put(old):        # (its checks come after the autograd ones, as torch orders them)
                 if vt:
@@ -2856,6 +2860,12 @@ def _warn_index_put_on_expanded(data):
         warnings.warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the tensor before "
                       "performing this operation. This also applies to advanced indexing e.g. tensor[indices] = "
                       "tensor", UserWarning, stacklevel=3)
+
+
+def _without_leading_ones(value):
+    """torch's setitem first drops a value's leading size-1 dims, with a view (ViewBackward0 under grad)."""
+    n = next((i for i, size in enumerate(value.shape) if size != 1), value.ndim)
+    return value.view(value.shape[n:]) if n else value
 
 
 def _track_index_tensors(out, raw):

@@ -243,6 +243,9 @@ class CopySlices(Node):
     _array_level = _plain = True
     fn = None
 
+    def name(self):
+        return "torch::autograd::CopySlices"     # torch's name() for this C++-only node (its class: CopySlices)
+
     @property
     def _saved(self):            # freed (None) once a backward without retain_graph has run it
         return self.fn

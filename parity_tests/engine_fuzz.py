@@ -86,9 +86,6 @@ DISABLED = {   # feature: the test id in test_engine_semantics.py whose fix it w
     # an operand that is a non-contiguous view of the written tensor: torch's overlap check gives up and it
     # computes in its own loop order (test_known_inplace_with_non_dense_overlapping_operand)
     "inplace_operand_overlaps_target": "F22",
-    # a backward through a freed graph fails part-way, after torch has already accumulated into leaves whose
-    # AccumulateGrad it runs first (test_f10_leaves_accumulated_before_a_failure)
-    "backward_after_free": "F10",
 }
 
 

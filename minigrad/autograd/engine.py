@@ -1,10 +1,15 @@
 """The backward pass: walk the graph from the outputs to the leaves.
 
 Order.  A node may run only once every node that feeds it a gradient has
-run (its gradients from all paths must be summed first).  We count each
-node's consumers with an explicit-stack walk (no Python recursion, so a
-100,000-op chain is fine), then run nodes whose count has dropped to zero,
-newest first, the order torch uses.
+run (its gradients from all paths must be summed first).  Nodes run newest
+first (largest creation number), which guarantees that without counting
+dependencies, and is torch's order.  torch gives a leaf's accumulator
+(AccumulateGrad) the highest priority instead: it runs as soon as its last
+gradient is in.  Only code that runs during the backward (hooks, custom
+Functions) or a backward that fails part-way can tell the difference, so the
+dependency count that order needs (a walk of the graph) is made only once
+such code exists in the process, and a failure replays it (see
+``run_backward``).
 
 Gradients in flight live in ``buffers`` (node -> one slot per output) and
 are popped when the node runs, so intermediates are freed as we go.  An
@@ -26,6 +31,28 @@ from .. import _backend
 
 
 Tensor = None   # minigrad.Tensor; _tensor.py (which imports this module) fills it in
+
+# Set for good once user code that runs during a backward exists (a hook, a custom Function): from then on
+# every backward counts dependencies so that leaves accumulate exactly when torch's do.
+_user_code = False
+
+
+def user_code_may_run():
+    """Called where a hook is registered or a custom Function is applied."""
+    global _user_code
+    _user_code = True
+
+
+class _Ready(tuple):
+    """A (key, node) heap entry compared by key alone, so that equal keys (accumulators) keep the order the
+    heap puts them in, which is libstdc++'s (torch's ready queue) as both use the same sift algorithm."""
+    __slots__ = ()
+
+    def __lt__(self, other):
+        return self[0] < other[0]
+
+
+_TOP = float("-inf")       # an accumulator's heap key: torch's highest priority
 
 
 # ------------------------------------------------------------------ helpers --
@@ -90,7 +117,12 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     creation number ``_seq`` is larger than theirs.  Running the pending node
     with the largest ``_seq`` first therefore runs a node only after all of
     its consumers have added their gradients: no dependency count, no
-    recursion, and torch's own execution order.
+    recursion, and torch's own execution order for all but the leaves'
+    accumulators.  Those torch runs as soon as their dependencies are met;
+    once user code may watch (``_user_code``) they are counted
+    (``_leaf_dependencies``) and pushed with the top key when met.  Without
+    such code the order shows only when a node fails: then the accumulators
+    torch would already have run are run before the error propagates.
     """
     for i, t in enumerate(tensors):
         if not (t._requires_grad or t._grad_fn is not None or t.grad_fn is not None):
@@ -111,9 +143,16 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
     buffers = {}          # node -> gradient per output, while the node waits to run
     ready = []            # heap of (-_seq, node): the newest pending node first
+    leaf_deps = _leaf_dependencies(roots, visit, run) if _user_code else None
     for (node, nr), g in zip(roots, grads):
+        if leaf_deps is not None and type(node) is AccumulateGrad:
+            _accumulate_into(buffers, node, nr, g)
+            leaf_deps[node] -= 1
+            if not leaf_deps[node]:
+                heapq.heappush(ready, _Ready((_TOP, node)))
+            continue
         if node not in buffers:
-            heapq.heappush(ready, (-node._seq, node))
+            heapq.heappush(ready, (-node._seq, node) if leaf_deps is None else _Ready((-node._seq, node)))
         _accumulate_into(buffers, node, nr, g)
     # ids of gradient arrays that something else may hold (the caller's): copy before storing
     unowned = {id(g) for g, given in zip(grads, grad_tensors) if given is not None}
@@ -122,6 +161,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     fast = not create_graph and run is None and not targets      # (then a _plain node takes the short way)
     prev_mode = _grad_state.enabled
     _grad_state.enabled = create_graph      # backward formulas record a graph only under create_graph
+    node = None
     try:
         while ready:
             node = heapq.heappop(ready)[1]
@@ -129,18 +169,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if node._plain and fast:        # a built-in op's node with no hooks: the common case
                 in_grads = _call_array_backward(node, node_grads[0], unowned)
             elif type(node) is AccumulateGrad:
-                leaf = node._variable()
-                if leaf is None:            # the leaf is gone: nobody can read this gradient
-                    continue
-                if leaf._grad_fn is not None:     # an in-place op gave it history after it was used
-                    raise RuntimeError("leaf variable has been moved into the graph interior")
-                if leaf._hooks:
-                    node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
-                if targets:
-                    for k in targets.get((node, 0), ()):
-                        captured[k] = node_grads[0]
-                if accumulate and (inputs is None or (node, 0) in targets) and leaf._requires_grad:
-                    _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
+                _run_accumulator(node, node_grads, create_graph, unowned, targets, captured,
+                                 accumulate and (inputs is None or (node, 0) in targets))
                 continue
             else:
                 # torch: a node that will run has its tensor hooks called when it runs, after the gradients
@@ -171,6 +201,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     node._saved = None       # free what forward saved
                 if node._extra is not None:
                     node._extra = _FREED
+            if leaf_deps is not None:
+                _deliver_counted(node, in_grads, visit, buffers, ready, leaf_deps)
+                continue
             for (child, nr), g in zip(node.next_functions, in_grads):
                 if g is None or child is None or (visit is not None and child not in visit):
                     continue
@@ -181,10 +214,107 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         buffers[child] = [g]
                         continue
                 _accumulate_into(buffers, child, nr, g)
+        if buffers and leaf_deps is not None:
+            # accumulators still waiting on a node that never ran (it received no gradient at all, which
+            # torch would still run): their gradients are complete now
+            for node in [n for n in buffers if type(n) is AccumulateGrad]:
+                _run_accumulator(node, buffers.pop(node), create_graph, unowned, targets, captured,
+                                 accumulate and (inputs is None or (node, 0) in targets))
+    except BaseException:
+        if leaf_deps is None and node is not None and type(node) is not AccumulateGrad:
+            _run_accumulators_torch_ran(node, roots, visit, run, buffers, create_graph, unowned, targets,
+                                        captured, accumulate, inputs)
+        raise
     finally:
         _grad_state.enabled = prev_mode
 
     return captured
+
+
+def _run_accumulator(node, node_grads, create_graph, unowned, targets, captured, accumulate):
+    """A leaf's AccumulateGrad: its tensor hooks, the capture for ``inputs``, then ``.grad += g``."""
+    leaf = node._variable()
+    if leaf is None:            # the leaf is gone: nobody can read this gradient
+        return
+    if leaf._grad_fn is not None:     # an in-place op gave it history after it was used
+        raise RuntimeError("leaf variable has been moved into the graph interior")
+    if leaf._hooks:
+        node_grads = _run_pre_hooks(node, node_grads, create_graph, unowned)
+    if targets:
+        for k in targets.get((node, 0), ()):
+            captured[k] = node_grads[0]
+    if accumulate and leaf._requires_grad:
+        _accumulate_leaf(leaf, node_grads[0], create_graph, id(node_grads[0]) in unowned)
+
+
+def _leaf_dependencies(roots, visit, run):
+    """torch's dependency count for the accumulators this backward reaches: the edges into each from the
+    roots and from the nodes that run (``run``: those of a backward with ``inputs``; None: all)."""
+    deps, seen, stack = {}, set(), []
+    for node, _ in roots:
+        if type(node) is AccumulateGrad:
+            deps[node] = deps.get(node, 0) + 1
+        elif node not in seen:
+            seen.add(node)
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        if run is not None and node not in run:
+            continue
+        for child, _ in node.next_functions:
+            if child is None or (visit is not None and child not in visit):
+                continue
+            if type(child) is AccumulateGrad:
+                deps[child] = deps.get(child, 0) + 1
+            elif child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _deliver_counted(node, in_grads, visit, buffers, ready, leaf_deps):
+    """Hand a node's input gradients on, counting accumulators' dependencies (an edge counts even without
+    a gradient, as in torch); an accumulator whose count is met is pushed with the top key."""
+    for (child, nr), g in zip(node.next_functions, in_grads):
+        if child is None or (visit is not None and child not in visit):
+            continue
+        if type(child) is AccumulateGrad:
+            if g is not None:
+                _accumulate_into(buffers, child, nr, g)
+            leaf_deps[child] -= 1
+            if not leaf_deps[child] and child in buffers:
+                heapq.heappush(ready, _Ready((_TOP, child)))
+            continue
+        if g is None:
+            continue
+        if child not in buffers:
+            heapq.heappush(ready, _Ready((-child._seq, child)))
+        _accumulate_into(buffers, child, nr, g)
+
+
+def _run_accumulators_torch_ran(failed, roots, visit, run, buffers, create_graph, unowned, targets, captured,
+                                accumulate, inputs):
+    """``failed`` raised in a backward that did not count dependencies: run the waiting accumulators whose
+    gradients were all in by then (every node feeding them is newer than ``failed``), as torch has."""
+    if not buffers:
+        return
+    waiting = {}
+    seen, stack = {n for n, _ in roots}, [n for n, _ in roots]
+    while stack:
+        node = stack.pop()
+        if type(node) is AccumulateGrad or (run is not None and node not in run):
+            continue
+        for child, _ in node.next_functions:
+            if child is None or (visit is not None and child not in visit):
+                continue
+            if type(child) is AccumulateGrad and node._seq <= failed._seq:
+                waiting[child] = True          # a gradient still to come when torch failed
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    for node in [n for n in buffers if type(n) is AccumulateGrad and n not in waiting]:
+        _run_accumulator(node, buffers.pop(node), create_graph, unowned, targets, captured,
+                         accumulate and (inputs is None or (node, 0) in targets))
 
 
 def _nodes_leading_to(roots, targets, accumulate):

@@ -179,6 +179,7 @@ class Node:
         return type(self).__name__
 
     def register_hook(self, fn):
+        _engine().user_code_may_run()
         if self._hooks is None:
             self._hooks = {}
         self._plain = False
@@ -187,6 +188,7 @@ class Node:
         return RemovableHandle(self._hooks, key)
 
     def register_prehook(self, fn):
+        _engine().user_code_may_run()
         if self._node_pre_hooks is None:
             self._node_pre_hooks = {}
         self._plain = False
@@ -263,6 +265,11 @@ def _legacy_type_name(array) -> str:
     return legacy_type_name(name, dev)
 
 
+def _engine():
+    from . import engine       # (engine imports this module)
+    return engine
+
+
 class FunctionMeta(type):
     """Gives every Function subclass its node class, named like torch's (``MulBackward0``)."""
 
@@ -309,6 +316,8 @@ class Function(metaclass=FunctionMeta):
         from .grad_mode import no_grad
         ctx = cls._node_class()
         record = is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args)
+        if record:
+            _engine().user_code_may_run()        # its backward is user code
         with no_grad():
             outputs = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(outputs, tuple)
