@@ -347,15 +347,25 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 draws with probabilities ``input`` (or the number ``p``), in input's dtype."""
-    t = Tensor._make(_backend.asarray(np.empty(tuple(input.shape), input.dtype.name), input.device))
-    return _random.bernoulli_(t, input if p is None else p, generator)
+    if p is not None:
+        p = _random.bernoulli_p(p, "bernoulli", (input, p), [
+            ("Tensor input, *, minigrad.Generator generator = None, Tensor out = None", []),
+            ("Tensor input, float p, *, minigrad.Generator generator = None", ["Tensor", "Number"])])
+    return _random.bernoulli_of(input, p, generator)
 
 
-def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
-    """Indices drawn from the rows of ``input`` (weights), as torch's CPU kernel draws them."""
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None, _first=2):
+    """Indices drawn from the rows of ``input`` (weights), as torch's CPU kernel draws them.  (``_first``: the
+    position torch's errors give ``num_samples``: 1 for the method ``input.multinomial``.)"""
+    if isinstance(num_samples, Tensor) and num_samples.ndim == 0 and not num_samples.dtype.is_floating_point \
+            and num_samples.dtype is not _dtype.bool_:
+        num_samples = num_samples.item()         # torch takes a 0-d integer tensor for an int
     if isinstance(num_samples, bool) or not isinstance(num_samples, numbers.Integral):
-        raise TypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
-                        f"{type(num_samples).__name__}")
+        raise TypeError(f"multinomial(): argument 'num_samples' (position {_first}) must be int, not "
+                        f"{Tensor._type_name(num_samples)}")
+    if not isinstance(replacement, bool):
+        raise TypeError(f"multinomial(): argument 'replacement' (position {_first + 1}) must be bool, not "
+                        f"{Tensor._type_name(replacement)}")
     if not 0 < input.ndim <= 2:
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not input.dtype.is_floating_point:

@@ -323,28 +323,30 @@ def _double_uniforms(gen, n):
 # Each returns ``n`` host values in the order torch's kernel writes them (memory order of the output).
 
 def uniform(gen, n, dtype, low, high, out=None):
-    """``uniform_(low, high)``: ``u * (high - low) + low`` (one rounding) in the dtype's accumulate type.
-    ``out``: a flat array of the dtype to write the values into (then returned)."""
+    """``uniform_(low, high)``: ``u * (high - low) + low`` (one rounding) in the dtype's accumulate type (float32
+    for float16, with the bounds as float32), rounded to the dtype; a value that rounds to ``high`` becomes
+    ``low``, as torch keeps to [low, high).  ``out``: a flat array of the dtype to write the values into (then
+    returned)."""
     name = dtype.name
     if name == "float32" and (low, high) == (0.0, 1.0) and out is not None:
         for a in range(0, n, _WORDS_CHUNK):       # a cache-sized chunk of words at a time, no second buffer
             b = min(a + _WORDS_CHUNK, n)
             _unit_f32(gen._words(b - a), out[a:b])
-        return out
+        return out                                # (u < 1: nothing rounds to high)
     if name == "float64":
-        u = _double_uniforms(gen, n)
-        res = u if (low, high) == (0.0, 1.0) else _fma64(u, high - low, low)
-    elif name == "float32":
+        res = _double_uniforms(gen, n)
+        if (low, high) != (0.0, 1.0):
+            res = _fma64(res, high - low, low)
+    else:
         res = _unit_f32(gen._words(n))
         if (low, high) != (0.0, 1.0):
             lo, hi = np.float32(low), np.float32(high)
             res = _fma32(res, hi - lo, lo)
-    else:
-        res = _unit_f32(gen._words(n))           # float16: computed as float32, then rounded
-        if (low, high) != (0.0, 1.0):
-            lo, hi = np.float32(low), np.float32(high)
-            res = _fma32(res, hi - lo, lo)
-        res = res.astype(np.float16)
+        if name == "float16":
+            res = res.astype(np.float16)
+    # the bounds in the dtype (float16's from float32: torch casts the double to float, then to half)
+    top, bottom = (np.asarray(v, np.float64 if name == "float64" else np.float32).astype(name) for v in (high, low))
+    res[res == top] = bottom
     if out is None:
         return res
     out[...] = res
@@ -397,7 +399,9 @@ _F, _D, _I = np.float32, np.float64, np.int32
 _LOG_P = tuple(_F(v) for v in (7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1, -1.2420140846E-1,
                                1.4249322787E-1, -1.6668057665E-1, 2.0000714765E-1, -2.4999993993E-1,
                                3.3333331174E-1))
-_LOG_Q1, _LOG_Q2, _SQRTHF = _F(-2.12194440e-4), _F(0.693359375), _F(0.707106781186547524)
+_LOG_Q1, _LOG_Q2 = _F(-2.12194440e-4), _F(0.693359375)
+_SQRTHF_BITS = _F(0.707106781186547524).view(_I)     # 0x3F3504F3
+_LOG_SHIFT = _SQRTHF_BITS + _I(24 << 23)
 _DP1, _DP2, _DP3 = _F(-0.78515625), _F(-2.4187564849853515625e-4), _F(-3.77489497744594108e-8)
 _COS_P = (_F(2.443315711809948E-005), _F(-1.388731625493765E-003), _F(4.166664568298827E-002))
 _SIN_P = (_F(-1.9515295891E-4), _F(8.3321608736E-3), _F(-1.6666654611E-1))
@@ -453,21 +457,20 @@ def _radius_into(k, radius, w):
     24 bits of the words; overwritten).  The log: 1 - u = m * 2**e with m in [sqrt(1/2), sqrt(2)), and Cephes'
     polynomial in x = m - 1."""
     m = len(k)
-    e, sm = w.i[2][:m], w.i[3][:m]
+    e = w.i[2][:m]
     f, x, z, y, tmp = (a[:m] for a in w.f[:5])
     x64, t64, y64 = w.d[0][:m], w.d[1][:m], w.d[2][:m]
     np.subtract(0x1000000, k, out=k)                   # 1 - u = j * 2**-24, j = 2**24 - k
     np.copyto(f, k, casting="unsafe")                  # exact (24 bits)
     fb = f.view(_I)
-    np.right_shift(fb, 23, out=e)                      # the exponent field of j
-    np.bitwise_and(fb, 0x7FFFFF, out=fb)               # the mantissa field
-    np.subtract(fb, 0x3504F3, out=sm)                  # (mantissa of sqrt(1/2))
-    np.right_shift(sm, 31, out=sm)                     # -1 where the mantissa is below sqrt(1/2), else 0
-    np.add(e, sm, out=e)
-    np.left_shift(sm, 23, out=sm)
-    np.bitwise_or(fb, 0x3F000000, out=fb)              # m in [0.5, 1) ...
-    np.subtract(fb, sm, out=fb)                        # ... doubled where below sqrt(1/2)
-    np.subtract(f, _F(1), out=x)                       # x = m - 1 or 2m - 1: exact
+    # Cephes takes j = m' * 2**e' (m' in [1/2, 1)) and doubles m' below sqrt(1/2); with integer arithmetic on
+    # the bits: less sqrt(1/2)'s bits, the exponent field is e (one lower where m' was doubled), and the
+    # mantissa field plus sqrt(1/2)'s bits is m.  The extra 24 << 23 takes the 2**-24 of u into e.
+    np.subtract(fb, _LOG_SHIFT, out=fb)
+    np.right_shift(fb, 23, out=e)
+    np.bitwise_and(fb, 0x7FFFFF, out=fb)
+    np.add(fb, _SQRTHF_BITS, out=fb)
+    np.subtract(f, _F(1), out=x)                       # x = m - 1: exact
     np.multiply(x, x, out=z)
     np.copyto(x64, x)
     np.multiply(x64, _D(_LOG_P[0]), out=y64)           # Horner, one FMA a step; only the last step's results
@@ -477,10 +480,9 @@ def _radius_into(k, radius, w):
     for c in _LOG_P[2:-1]:
         _fma_r(y64, x64, c, y)
     _fma_b(y64, x64, _LOG_P[-1], -2)
-    np.multiply(y64, x64, out=y64)                     # y * x (exact in float64) ...
-    np.copyto(y, y64, casting="same_kind")             # ... rounded
+    np.copyto(y, y64, casting="same_kind")
+    np.multiply(y, x, out=y)                           # y * x, rounded: a float32 product
     np.copyto(y64, y)
-    np.subtract(e, 150, out=e)                         # Cephes' e: 2**-24 scales j, m is in [0.5, 1)
     np.copyto(f, e, casting="unsafe")
     np.multiply(f, _LOG_Q1, out=tmp)
     np.copyto(x64, z)
@@ -525,8 +527,7 @@ def _sincos_into(k, s, c, w):
     np.copyto(yc, y64, casting="same_kind")
     np.copyto(y64, yc)
     np.multiply(y64, z64, out=y64)                     # yc * z - z / 2, fused
-    np.multiply(z, _F(-0.5), out=ys)
-    np.copyto(t64, ys)
+    np.multiply(z64, -0.5, out=t64)
     np.add(y64, t64, out=y64)
     np.copyto(yc, y64, casting="same_kind")
     np.add(yc, _F(1), out=yc)
@@ -541,8 +542,9 @@ def _sincos_into(k, s, c, w):
     np.add(y64, t64, out=y64)
     np.copyto(ys, y64, casting="same_kind")
     # sin takes the sine polynomial and cos the cosine one, swapped where j & 2; sin's sign flips where j & 4,
-    # cos's where ~(j - 2) & 4, i.e. (j + 2) & 4 for these j (the kernel's masks, on the float32 bits).  The
-    # kernel also adds +0 to both, which changes nothing here: neither polynomial gives -0.
+    # cos's where ~(j - 2) & 4, i.e. (j + 2) & 4 = (j & 4) ^ ((j & 2) << 1) for these j (the kernel's masks, on
+    # the float32 bits).  The kernel also adds +0 to both, which changes nothing here: neither polynomial
+    # gives -0.
     a, b, d = ys.view(_I), yc.view(_I), x.view(_I)
     np.left_shift(j, 30, out=sel)
     np.right_shift(sel, 31, out=sel)                   # -1 where j & 2
@@ -552,11 +554,10 @@ def _sincos_into(k, s, c, w):
     np.bitwise_xor(a, d, out=sv)
     np.bitwise_xor(b, d, out=cv)
     np.left_shift(j, 29, out=sgn)
-    np.bitwise_and(sgn, _SIGN, out=sgn)
+    np.bitwise_and(sgn, _SIGN, out=sgn)                # j & 4, as the sign bit
     np.bitwise_xor(sv, sgn, out=sv)
-    np.add(j, 2, out=j)
-    np.left_shift(j, 29, out=sgn)
-    np.bitwise_and(sgn, _SIGN, out=sgn)
+    np.bitwise_and(sel, _SIGN, out=sel)                # j & 2, as the sign bit
+    np.bitwise_xor(sgn, sel, out=sgn)
     np.bitwise_xor(cv, sgn, out=cv)
 
 
@@ -770,8 +771,8 @@ def bernoulli_scalar(gen, n, p):
 
 
 def bernoulli_tensor(gen, p):
-    """``bernoulli_(p_tensor)`` with p in iteration order: a float32 uniform (one word) against a float32 p,
-    a double one (two words) against a float64 p."""
+    """``bernoulli_(p_tensor)`` with p in iteration order: a float32 uniform (one word) against a float32 p
+    (a float16 one too, widened), a double one (two words) against a float64 p."""
     if p.dtype == np.float64:
         return _double_uniforms(gen, p.size) < p
     return _unit_f32(gen._words(p.size)) < p.astype(np.float32)
@@ -1060,20 +1061,61 @@ def _prepare(t, generator):
     return _gen(generator, t.device)
 
 
-def _fill(t, generator, draw, fresh=False, into=False):
+def _fill(t, generator, draw, fresh=False, into=False, node=None):
     """Draw ``t.numel()`` values with ``draw(gen, n)`` in torch's order and store them in ``t``.  ``into``:
     ``draw(gen, n, out)`` can write the values into ``out``, a flat array of ``t``'s dtype; a new contiguous
     host tensor then takes them in its own memory (no second full-size buffer, whose freeing would hand the
-    heap back to the OS and cost page faults on the next draw)."""
+    heap back to the OS and cost page faults on the next draw).  ``node``: the name of torch's node for this
+    draw, recorded when ``t`` requires grad (see ``_record``)."""
     gen = _prepare(t, generator)
     n = t.numel()
+    record = node is not None and _recording(t)
     if n == 0:
-        return t
+        return _record(t, node, np.empty(tuple(t.shape), t.dtype.name)) if record else t
     data = t._data
     if into and fresh and type(data) is np.ndarray and data.flags.c_contiguous and data.dtype == t.dtype.name:
         draw(gen, n, data.reshape(-1))
         return t
-    return _write(t, _arrange(np.asarray(draw(gen, n)), tuple(t.shape), _order(t._data)), fresh)
+    values = _arrange(np.asarray(draw(gen, n)), tuple(t.shape), _order(t._data))
+    return _record(t, node, values) if record else _write(t, values, fresh)
+
+
+# An in-place draw into a tensor that requires grad is recorded as torch records it: a node of torch's name
+# (``UniformBackward0`` ...) whose gradient is 0 for every input, as the values drawn depend on none of them.
+# torch.bernoulli(input, p) with a number p gets torch's node that has no derivative (its backward raises).
+_NO_DERIVATIVE = "torch::autograd::NotImplemented"
+_DRAW_OPS = {}
+
+
+def _draw_op(node_name):
+    """The op recording a draw as node ``node_name``: ``apply(*inputs, values=array)`` returns ``values``."""
+    op = _DRAW_OPS.get(node_name)
+    if op is None:
+        from .autograd.engine import namespace
+        from .autograd.function import Op
+
+        def backward(ctx, g):
+            if node_name == _NO_DERIVATIVE:
+                raise RuntimeError("derivative for aten::bernoulli is not implemented")
+            return tuple(namespace(g).zeros_like(g) if need else None for need in ctx.needs_input_grad)
+        op = _DRAW_OPS[node_name] = type(node_name.replace(":", "_"), (Op,), {
+            "node_name": node_name, "__module__": __name__, "__doc__": "a recorded draw (see _draw_op)",
+            "forward": staticmethod(lambda ctx, *inputs, values: values), "backward": staticmethod(backward)})
+    return op
+
+
+def _recording(t, others=()):
+    from .autograd.grad_mode import is_grad_enabled
+    return is_grad_enabled() and (t.requires_grad or any(o.requires_grad for o in others))
+
+
+def _record(t, node, host, others=()):
+    """Store drawn values into ``t`` in place, recorded as node ``node`` with the inputs ``t, *others``."""
+    values = _backend.asarray(np.asarray(host), t.device, t.dtype.name)
+    op = _draw_op(node)
+    # (overlap_ok: _prepare checked t before anything was drawn)
+    return t._inplace_with_history(lambda old: op.apply(old, *others, values=values), overlap_ok=True,
+                                   others=others)
 
 
 def _dtype_title(dtype):
@@ -1109,7 +1151,8 @@ def uniform_(t, frm=0.0, to=1.0, generator=None, fresh=False):
     if to - frm > info.max:
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<{_dtype_title(t.dtype)}>::max(), but "
                            f"found to={to:g} and from={frm:g} which result in to-from to exceed the limit")
-    return _fill(t, generator, lambda g, n, out=None: uniform(g, n, t.dtype, frm, to, out), fresh, into=True)
+    return _fill(t, generator, lambda g, n, out=None: uniform(g, n, t.dtype, frm, to, out), fresh, into=True,
+                 node="UniformBackward0")
 
 
 def normal_(t, mean=0.0, std=1.0, generator=None, fresh=False):
@@ -1119,36 +1162,66 @@ def normal_(t, mean=0.0, std=1.0, generator=None, fresh=False):
     _float_only(t, "normal_kernel_cpu")
     contiguous = _backend.is_contiguous(t._data)
     return _fill(t, generator, lambda g, n, out=None: normal(g, n, t.dtype, mean, std, contiguous, out), fresh,
-                 into=True)
+                 into=True, node="NormalBackward0")
 
 
 def bernoulli_(t, p=0.5, generator=None):
     from ._tensor import Tensor
     if isinstance(p, Tensor):
-        if not p.dtype.is_floating_point or p.dtype.name == "float16":
+        if not p.dtype.is_floating_point:
             raise NotImplementedError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{_dtype_title(p.dtype)}\'')
         probs = _backend.to_numpy(p.expand(t.shape)._data)
         if probs.size and not ((probs >= 0) & (probs <= 1)).all():
             raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
                                "message be improved?  If so, please report an enhancement request to PyTorch.)")
         gen = _prepare(t, generator)
+        record = _recording(t, (p,))
         if t.numel() == 0:
-            return t
+            return _record(t, "BernoulliBackward1", probs, (p,)) if record else t
         perm = _order(t._data)
         ordered = probs if perm is None else probs.transpose(perm)
-        drawn = bernoulli_tensor(gen, np.ascontiguousarray(ordered).reshape(-1))
-        return _write(t, _arrange(drawn, tuple(t.shape), perm))
+        drawn = _arrange(bernoulli_tensor(gen, np.ascontiguousarray(ordered).reshape(-1)), tuple(t.shape), perm)
+        return _record(t, "BernoulliBackward1", drawn, (p,)) if record else _write(t, drawn)
     if not isinstance(p, numbers.Real):
         raise TypeError(f"bernoulli_() received an invalid combination of arguments - got ({type(p).__name__}), but "
                         "expected one of:\n * (Tensor p, *, Generator generator)\n * (float p, *, Generator generator)")
     p = float(p)
     if not 0 <= p <= 1:
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
-    return _fill(t, generator, lambda g, n: bernoulli_scalar(g, n, p))
+    return _fill(t, generator, lambda g, n: bernoulli_scalar(g, n, p), node="BernoulliBackward2")
+
+
+def bernoulli_p(p, fn, args, signatures, kwargs=None):
+    """The number p of ``bernoulli(input, p)`` / ``input.bernoulli(p)`` as torch parses it (a 0-d tensor gives
+    its value); else torch's TypeError for the call ``fn(*args, **kwargs)``."""
+    from ._tensor import Tensor
+    if isinstance(p, Tensor) and p.ndim == 0:
+        p = p.item()
+    if isinstance(p, numbers.Real):
+        return float(p)
+    raise Tensor._invalid_arguments(fn, args, signatures, kwargs)
+
+
+def bernoulli_of(input, p=None, generator=None):
+    """``torch.bernoulli(input[, p])`` and ``input.bernoulli([p])``: a new contiguous tensor of input's dtype
+    and shape, drawn with the probabilities ``input`` (``bernoulli_(input)``) or with the number ``p``
+    (``bernoulli_(p)``: its own checks and stream).  Recorded as torch records it when input requires grad:
+    ``BernoulliBackward0`` (gradient 0), and for a number p a node whose backward raises."""
+    from ._tensor import Tensor
+    from .autograd.grad_mode import no_grad
+    t = Tensor._make(_backend.asarray(np.empty(tuple(input.shape), input.dtype.name), input.device))
+    with no_grad():                      # (the graph gets the one node below, not bernoulli_'s)
+        bernoulli_(t, input if p is None else p, generator)
+    if not _recording(input):
+        return t
+    return _draw_op("BernoulliBackward0" if p is None else _NO_DERIVATIVE).apply(input, values=t._data)
 
 
 def random_(t, *args, generator=None, fresh=False, **kwargs):
     """``random_()``, ``random_(to)``, ``random_(from, to)`` (``to=None``: up to the dtype's maximum)."""
+    # torch's node names the overload called: (), (to), (from, to)
+    node = "RandomBackward2" if not args and not kwargs else \
+        "RandomBackward1" if (len(args), tuple(kwargs)) in ((1, ()), (0, ("to",))) else "RandomBackward0"
     if "from" in kwargs:
         args = (kwargs.pop("from"),) + args
     if "to" in kwargs:
@@ -1160,10 +1233,10 @@ def random_(t, *args, generator=None, fresh=False, **kwargs):
                         "of:\n * (*, Generator generator)\n * (int from, int to, *, Generator generator)\n"
                         " * (int to, *, Generator generator)")
     if not args:
-        return _fill(t, generator, lambda g, n: random_default(g, n, t.dtype), fresh)
+        return _fill(t, generator, lambda g, n: random_default(g, n, t.dtype), fresh, node=node)
     frm, to = (0, int(args[0])) if len(args) == 1 else (int(args[0]), None if args[1] is None else int(args[1]))
     range_, base = random_args(t.dtype, frm, to)
-    return _fill(t, generator, lambda g, n: random_from_to(g, n, t.dtype, range_, base), fresh)
+    return _fill(t, generator, lambda g, n: random_from_to(g, n, t.dtype, range_, base), fresh, node=node)
 
 
 def exponential_(t, lambd=1.0, generator=None):
@@ -1173,7 +1246,7 @@ def exponential_(t, lambd=1.0, generator=None):
     if not t.dtype.is_floating_point:
         raise RuntimeError("Exponential distribution is a continuous probability distribution. dtype must be a "
                            f"floating point but you specified {_dtype_title(t.dtype)}")
-    return _fill(t, generator, lambda g, n: exponential(g, n, lambd))
+    return _fill(t, generator, lambda g, n: exponential(g, n, lambd), node="ExponentialBackward0")
 
 
 def cauchy_(t, median=0.0, sigma=1.0, generator=None):
@@ -1183,7 +1256,7 @@ def cauchy_(t, median=0.0, sigma=1.0, generator=None):
     if not t.dtype.is_floating_point:
         raise RuntimeError("Cauchy distribution is a continuous probability distribution. dtype must be a floating "
                            f"point but you specified {_C_NAME[t.dtype.name]}")
-    return _fill(t, generator, lambda g, n: cauchy(g, n, median, sigma))
+    return _fill(t, generator, lambda g, n: cauchy(g, n, median, sigma), node="CauchyBackward0")
 
 
 def log_normal_(t, mean=1.0, std=2.0, generator=None):
@@ -1191,14 +1264,14 @@ def log_normal_(t, mean=1.0, std=2.0, generator=None):
     if not std > 0.0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std:g}")
     _float_only(t, "log_normal_cpu")
-    return _fill(t, generator, lambda g, n: log_normal(g, n, mean, std))
+    return _fill(t, generator, lambda g, n: log_normal(g, n, mean, std), node="LogNormalBackward0")
 
 
 def geometric_(t, p, generator=None):
     p = _number(p, "geometric_", "p", 1)
     if not 0 < p < 1:
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
-    return _fill(t, generator, lambda g, n: geometric(g, n, p))
+    return _fill(t, generator, lambda g, n: geometric(g, n, p), node="GeometricBackward0")
 
 
 def dropout_mask(input, p, generator=None):

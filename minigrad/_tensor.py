@@ -1877,6 +1877,26 @@ class Tensor:
         from . import _random
         return _random.geometric_(self, p, generator)
 
+    def bernoulli(self, *args, generator=None, **kwargs):
+        """``bernoulli()``: 0/1 draws with the probabilities in self; ``bernoulli(p)``: with the number p.  A new
+        tensor of self's dtype and shape (torch.bernoulli's, see _random.bernoulli_of)."""
+        from . import _random
+        if len(args) > 1:
+            raise TypeError(f"bernoulli() takes 1 positional argument but {len(args)} were given")
+        p = None
+        if args or kwargs:
+            signatures = [("*, minigrad.Generator generator = None", []),
+                          ("float p, *, minigrad.Generator generator = None", ["Number"])]
+            if len(args) + len(kwargs) > 1 or (kwargs and "p" not in kwargs):
+                raise Tensor._invalid_arguments("bernoulli", args, signatures, kwargs)
+            p = _random.bernoulli_p(args[0] if args else kwargs["p"], "bernoulli", args, signatures, kwargs)
+        return _random.bernoulli_of(self, p, generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Indices drawn from the rows of self (weights): torch.multinomial(self, ...)."""
+        from ._factories import multinomial
+        return multinomial(self, num_samples, replacement, generator=generator, _first=1)
+
     # ==================================================== functional helpers ==
     def softmax(self, dim):
         from .nn.functional import softmax

@@ -28,8 +28,10 @@ def synchronize(device=None):
 
 
 def manual_seed(seed):
-    from ._random import manual_seed as _seed
-    _seed(seed)
+    """Seeds nothing, as torch's leaves the CPU stream alone: minigrad draws every device's numbers from the
+    CPU generator (torch's CUDA streams are not reproduced), which ``minigrad.manual_seed`` seeds.  torch
+    checks ``int(seed)`` first."""
+    int(seed)
 
 
 manual_seed_all = manual_seed

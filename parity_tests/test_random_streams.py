@@ -223,6 +223,89 @@ def test_multinomial_and_poisson():
                        L.poisson(L.tensor(rates), generator=g)], generator=True)
 
 
+def test_bernoulli_and_multinomial_methods():
+    """``input.bernoulli()`` draws with the probabilities in input, ``input.bernoulli(p)`` with the number p
+    (a 0-d tensor gives its value); ``input.multinomial`` is ``torch.multinomial(input, ...)``."""
+    p = np.linspace(0, 1, 12).astype(np.float32).reshape(3, 4)
+    w = np.arange(1, 13, dtype=np.float32).reshape(3, 4)
+
+    def draws(L, g):
+        out = [L.tensor(p).bernoulli(generator=g), L.tensor(p).t().bernoulli(),
+               L.tensor(p.astype(np.float64)).bernoulli(generator=g), L.tensor(p.astype(np.float16)).bernoulli(),
+               L.empty(10).bernoulli_(L.full((10,), 0.5, dtype=L.float16), generator=g),
+               L.tensor(w).multinomial(3, generator=g), L.tensor(w).multinomial(6, True),
+               L.tensor(w[0]).t().multinomial(4, replacement=False, generator=g),
+               L.tensor(w).multinomial(L.tensor(2), generator=g)]
+        if not MKL_BERNOULLI:
+            out += [L.tensor(p).bernoulli(0.3, generator=g), L.ones(5, dtype=L.int64).bernoulli(p=0.5),
+                    L.tensor(p).bernoulli(L.tensor(0.7))]
+        return out
+    both(draws, seed=13, generator=True)
+
+
+_DRAWS_IN_PLACE = [("uniform_", (-1.0, 2.0)), ("normal_", (0.5, 2.0)), ("random_", ()), ("random_", (5,)),
+                   ("random_", (1, 5)), ("exponential_", ()), ("cauchy_", ()), ("log_normal_", ()),
+                   ("geometric_", (0.5,))] + ([] if MKL_BERNOULLI else [("bernoulli_", (0.25,))])
+
+
+@pytest.mark.parametrize("view", [False, True])
+@pytest.mark.parametrize("name,args", _DRAWS_IN_PLACE)
+def test_in_place_draws_are_recorded_with_zero_gradient(name, args, view):
+    """An in-place draw into a non-leaf that requires grad is a node of torch's name (drawn into a view, the
+    base gets CopySlices around it): no gradient flows through the values it overwrote."""
+    results = []
+    for L in (torch, mg):
+        L.manual_seed(1)
+        a = L.tensor(np.arange(1, 7, dtype=np.float32) / 7, requires_grad=True)
+        b = a * 2
+        getattr(b[:4] if view else b, name)(*args)
+        (b * L.arange(1.0, 7.0)).sum().backward()
+        results.append((type(b.grad_fn).__name__ if view else b.grad_fn.name(), to_np(b.detach()), to_np(a.grad)))
+    (t_name, t_b, t_grad), (m_name, m_b, m_grad) = results
+    assert m_name == t_name
+    bits_equal(m_b, t_b)
+    bits_equal(m_grad, t_grad)
+
+
+def test_bernoulli_draws_in_the_graph():
+    for L in (torch, mg):
+        L.manual_seed(2)
+        x = L.tensor([0.2, 0.5, 0.9], requires_grad=True)
+        y = x.bernoulli()
+        assert y.grad_fn.name() == "BernoulliBackward0" and L.bernoulli(x).grad_fn.name() == "BernoulliBackward0"
+        (y * 3).sum().backward()
+        bits_equal(to_np(x.grad), np.zeros(3, np.float32))
+        with pytest.raises(RuntimeError, match="derivative for aten::bernoulli is not implemented"):
+            x.bernoulli(0.5).sum().backward()
+        p = L.full((3,), 0.5, requires_grad=True)         # a probability tensor that requires grad
+        b = L.zeros(2, 3)
+        b.bernoulli_(p)
+        assert b.grad_fn.name() == "BernoulliBackward1" and b.requires_grad
+        (b * L.arange(6.0).reshape(2, 3)).sum().backward()
+        bits_equal(to_np(p.grad), np.zeros(3, np.float32))
+        with L.no_grad():
+            z = x * 2
+            z.uniform_()
+        assert z.grad_fn is None
+
+
+def test_float16_and_upper_bound_uniforms():
+    """float16 draws a float32 uniform with the bounds as float32, then rounds; in every dtype a value that
+    rounds to the upper bound becomes the lower one ([from, to) as torch keeps it)."""
+    def draws(L, g):
+        out = [L.rand(20000, dtype=L.float16, generator=g), L.rand_like(L.zeros(3000, dtype=L.float16))]
+        for lo, hi in [(0.1, 0.3), (-1 / 3, 2 / 3), (3, 5), (100, 101)]:
+            out.append(L.empty(20000, dtype=L.float16).uniform_(lo, hi, generator=g))
+        for dtype, lo, hi in [("float32", 1, 1.001), ("float32", 100, 101), ("float64", 1, 1 + 1e-15)]:
+            out.append(L.empty(20000, dtype=getattr(L, dtype)).uniform_(lo, hi, generator=g))
+        return out
+    both(draws, seed=21, generator=True)
+
+
+def test_cuda_manual_seed_leaves_the_cpu_stream_alone():
+    both(lambda L, g: [L.rand(3), L.cuda.manual_seed(5) or L.rand(3), L.cuda.manual_seed_all(7) or L.rand(3)])
+
+
 def test_like_factories():
     both(lambda L, g: [L.rand_like(L.zeros(3, 4), generator=g), L.randn_like(L.zeros(20, dtype=L.float64)),
                        L.randint_like(L.zeros(5), 3, 9, generator=g), L.randint_like(L.zeros(5), 4)])
@@ -420,6 +503,18 @@ def _same_error(fn):
     lambda L: L.normal(0.0, 1.0),
     lambda L: L.normal(L.zeros(2), L.ones(3)),
     lambda L: L.zeros(1, 3).expand(4, 3).uniform_(),
+    lambda L: L.rand(3).bernoulli(L.rand(3)),
+    lambda L: L.rand(3).bernoulli(None),
+    lambda L: L.rand(3).bernoulli(0.1, 0.2),
+    lambda L: L.rand(3).bernoulli(1.5),
+    lambda L: (L.rand(3) + 1).bernoulli(),
+    lambda L: L.ones(3, dtype=L.int64).bernoulli(),
+    lambda L: L.bernoulli(L.rand(3), L.rand(3)),
+    lambda L: L.ones(3).multinomial(1.5),
+    lambda L: L.ones(3).multinomial(2, 1),
+    lambda L: L.multinomial(L.ones(3), 2, 1),
+    lambda L: L.ones(3).multinomial(4),
+    lambda L: L.cuda.manual_seed("a"),
 ])
 def test_bad_arguments_raise_torchs_errors(call):
     _same_error(call)
