@@ -445,6 +445,15 @@ def contiguous_copy(a):
     return xp.asarray(a, copy=True)
 
 
+def layout_copy(a):
+    """A copy with ``a``'s layout where that is dense (size-1 dims' strides included), else row-major."""
+    if type(a) is np.ndarray and a.ndim > 1 and not _row_major(a) and _is_dense(a.shape, strides(a)):
+        out = empty_strided(a.shape, strides(a), a)
+        out[...] = a
+        return out
+    return contiguous_copy(a)
+
+
 def reshapes_without_copy(a, shape) -> bool:
     """Whether ``a`` can be viewed with ``shape`` (torch's ``view`` rule, computeStride); a contiguous
     array always can.  Without strides (the array API): always."""

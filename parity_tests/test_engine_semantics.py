@@ -2305,6 +2305,21 @@ def test_f43_unsqueeze_strides_follow_the_named_dim(dim):
     both(f)
 
 
+@pytest.mark.parametrize("case", ["stack_of_transposed", "transposed_product"])
+def test_f44_grad_returns_gradients_in_their_computed_layout(case):
+    """autograd.grad returns each gradient as the backward computed it (torch copies nothing), so its strides
+    are those of the formula's result: a transposed gradient stays transposed."""
+    def f(m):
+        x = leaf(m, [[-1.0], [-1.5]]) if case == "stack_of_transposed" else leaf(m, [[1.0, 2.0], [3.0, 4.0]])
+        if case == "stack_of_transposed":
+            y = m.stack([leaf(m, [[0.0, 0.5]]), x.transpose(0, 1)], 1)
+            g, = m.autograd.grad(y, [x], grad_outputs=m.ones(1, 2, 2))
+        else:
+            g, = m.autograd.grad((x.t() * 2).sum(), [x])
+        return g, g.stride()
+    both(f)
+
+
 def test_f34_copy_from_itself_returns_before_the_overlap_checks():
     """torch's copy_ returns as soon as it sees src is the very memory it writes, so copying an expanded
     tensor into itself is no error; autograd still records it and bumps the version."""

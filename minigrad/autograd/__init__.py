@@ -1,6 +1,7 @@
 """minigrad.autograd: as ``torch.autograd``."""
 from __future__ import annotations
 
+from .. import _backend
 from . import engine
 from .function import Function, Node, once_differentiable
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -77,7 +78,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             out.append(g)
         else:
             if id(g) not in made:
-                made[id(g)] = Tensor._make(engine._copy(g))
+                made[id(g)] = Tensor._make(_backend.layout_copy(g))   # torch returns the gradient as computed
             out.append(made[id(g)])
     return tuple(out)
 
